@@ -1,4 +1,6 @@
-"""The clock seam: monotonic time, wall time and sleeping, injected everywhere; SystemClock does I/O.
+"""The clock seam: monotonic time, wall time and sleep, injected everywhere.
+
+``SystemClock`` is the real one (it sleeps).
 
 Tests use a fake whose ``sleep`` records the duration and advances ``monotonic``/``now``,
 so retries, backoff and deadlines are checked without real time passing.
