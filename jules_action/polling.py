@@ -1,0 +1,152 @@
+"""Waiting for a Jules session: a pure poll state machine and a thin driver.
+
+``next_step`` decides from one observed session what happens next (wait how long, or
+stop and why); ``wait_for_session`` only fetches, asks and sleeps. Every session state is
+classified in exactly one of the sets below (a test checks that), and a total deadline on
+the injected clock bounds every wait, because sessions can stay IN_PROGRESS forever
+(jules-sdk #23).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Final
+
+from jules_action.clock import Clock
+from jules_action.jules_models import PullRequest, Session, SessionState
+
+KEEP_POLLING: Final = frozenset(
+    {
+        SessionState.STATE_UNSPECIFIED,
+        SessionState.QUEUED,
+        SessionState.PLANNING,
+        SessionState.IN_PROGRESS,
+        # PAUSED is undocumented; a person may resume it in the web app, so keep watching.
+        SessionState.PAUSED,
+        # A state newer than this code: keep watching rather than guess an ending.
+        SessionState.UNKNOWN,
+    }
+)
+NEEDS_HUMAN: Final = frozenset(
+    {SessionState.AWAITING_PLAN_APPROVAL, SessionState.AWAITING_USER_FEEDBACK}
+)
+TERMINAL: Final = frozenset({SessionState.COMPLETED, SessionState.FAILED})
+
+
+@dataclass(frozen=True)
+class PollPolicy:
+    interval: float = 15.0  # first wait, and the wait after every change
+    max_factor: float = 4.0  # the wait grows to at most interval * max_factor
+    growth: float = 1.5  # per poll without a change
+    timeout: float = 30 * 60.0  # total budget for this wait
+    completed_grace: float = 180.0  # keep looking for a PR this long after COMPLETED
+
+
+@dataclass(frozen=True)
+class Memo:
+    """What the machine remembers between polls."""
+
+    wait: float
+    fingerprint: tuple[str, ...] = ()
+    completed_at: float | None = None
+    changed: bool = False
+
+
+@dataclass(frozen=True)
+class Wait:
+    seconds: float
+
+
+@dataclass(frozen=True)
+class PrOpened:
+    session: Session
+    pull_request: PullRequest
+
+
+@dataclass(frozen=True)
+class Failed:
+    session: Session
+
+
+@dataclass(frozen=True)
+class NeedsInput:
+    session: Session
+
+
+@dataclass(frozen=True)
+class CompletedWithoutPr:
+    session: Session
+
+
+@dataclass(frozen=True)
+class TimedOut:
+    session: Session
+
+
+Step = Wait | PrOpened | Failed | NeedsInput | CompletedWithoutPr | TimedOut
+
+
+def first_memo(policy: PollPolicy) -> Memo:
+    return Memo(wait=policy.interval)
+
+
+def _fingerprint(session: Session) -> tuple[str, ...]:
+    update = session.update_time.isoformat() if session.update_time else ""
+    return (session.state.value, update, str(len(session.outputs)))
+
+
+def next_step(
+    session: Session, *, elapsed: float, memo: Memo, policy: PollPolicy
+) -> tuple[Step, Memo]:
+    """Classify one observation of ``session``; pure."""
+    fingerprint = _fingerprint(session)
+    changed = fingerprint != memo.fingerprint
+    pull_request = session.pull_request
+    # A PR link ends the wait in any state: it can appear before COMPLETED, or on FAILED.
+    if pull_request is not None:
+        return PrOpened(session, pull_request), replace(memo, changed=changed)
+    state = session.state
+    completed_at = memo.completed_at
+    if state is SessionState.FAILED:
+        return Failed(session), replace(memo, changed=changed)
+    if state in NEEDS_HUMAN:
+        return NeedsInput(session), replace(memo, changed=changed)
+    if state is SessionState.COMPLETED:
+        completed_at = elapsed if completed_at is None else completed_at
+        if elapsed - completed_at >= policy.completed_grace:
+            return CompletedWithoutPr(session), replace(memo, changed=changed)
+    else:
+        completed_at = None
+    remaining = policy.timeout - elapsed
+    if remaining <= 0:
+        return TimedOut(session), replace(memo, changed=changed)
+    wait = (
+        policy.interval
+        if changed
+        else min(memo.wait * policy.growth, policy.interval * policy.max_factor)
+    )
+    if completed_at is not None:
+        wait = min(wait, max(policy.completed_grace - (elapsed - completed_at), 0.0))
+    new_memo = Memo(wait=wait, fingerprint=fingerprint, completed_at=completed_at, changed=changed)
+    return Wait(min(wait, remaining)), new_memo
+
+
+def wait_for_session(
+    fetch: Callable[[], Session],
+    *,
+    clock: Clock,
+    policy: PollPolicy,
+    on_change: Callable[[Session], None] = lambda _session: None,
+) -> PrOpened | Failed | NeedsInput | CompletedWithoutPr | TimedOut:
+    """Poll ``fetch`` until the machine says stop; call ``on_change`` when the session changes."""
+    start = clock.monotonic()
+    memo = first_memo(policy)
+    while True:
+        session = fetch()
+        step, memo = next_step(session, elapsed=clock.monotonic() - start, memo=memo, policy=policy)
+        if memo.changed:
+            on_change(session)
+        if not isinstance(step, Wait):
+            return step
+        clock.sleep(step.seconds)

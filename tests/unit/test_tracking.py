@@ -1,0 +1,113 @@
+"""The tracking comment: signed markers round-trip, forgeries are ignored, text shows the state."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from jules_action.github_port import CommentRecord
+from jules_action.tracking import MarkerCodec, Status, TrackingState, find_tracked, quote, render
+
+T0 = datetime(2026, 11, 24, tzinfo=UTC)
+
+
+def comment(cid: int, body: str, login: str = "github-actions[bot]") -> CommentRecord:
+    return CommentRecord(cid, body, login, "Bot", T0, T0)
+
+
+def test_marker__round_trips_through_the_rendered_comment() -> None:
+    codec = MarkerCodec("key-1")
+    state = TrackingState(
+        request="comment:5",
+        issue=7,
+        status=Status.NEEDS_INPUT,
+        session_id="123",
+        state="AWAITING_PLAN_APPROVAL",
+        plan=("Read", "Fix"),
+        prompt="do it --> now <!-- x",
+    )
+    body = render(state, codec)
+    assert codec.decode(body) == state
+
+
+def test_marker__signed_with_another_key_is_ignored() -> None:
+    forged = render(TrackingState(request="r", issue=1, prompt="evil"), MarkerCodec("attacker"))
+    assert MarkerCodec("ours").decode(forged) is None
+
+
+def test_marker__tampered_payload_is_ignored() -> None:
+    codec = MarkerCodec("k")
+    body = render(TrackingState(request="r", issue=1), codec)
+    start = body.index("jules-action:v1 ") + len("jules-action:v1 ")
+    tampered = body[:start] + ("A" if body[start] != "A" else "B") + body[start + 1 :]
+    assert codec.decode(tampered) is None
+    assert codec.decode("no marker here") is None
+
+
+def test_find_tracked__keeps_only_our_markers_in_thread_order() -> None:
+    codec = MarkerCodec("k")
+    ours1 = render(TrackingState(request="a", issue=1), codec)
+    ours2 = render(TrackingState(request="b", issue=1, status=Status.PR_OPENED), codec)
+    forged = render(TrackingState(request="c", issue=1), MarkerCodec("x"))
+    found = find_tracked(
+        [comment(1, ours1), comment(2, "hello"), comment(3, forged, "mallory"), comment(4, ours2)],
+        codec,
+    )
+    assert [(t.comment.id, t.state.request) for t in found] == [(1, "a"), (4, "b")]
+    assert [t.state.status.is_open for t in found] == [True, False]
+
+
+def test_render__shows_links_and_state() -> None:
+    codec = MarkerCodec("k")
+    body = render(
+        TrackingState(
+            request="r",
+            issue=1,
+            status=Status.PR_OPENED,
+            session_id="99",
+            session_url="https://jules.google.com/session/99",
+            state="COMPLETED",
+            pr_url="https://github.com/o/r/pull/3",
+            pr_title="Fix [typo] | docs",
+            actor="alice",
+            run_url="https://github.com/o/r/actions/runs/1",
+        ),
+        codec,
+    )
+    assert body.startswith("### ✅ Jules opened a pull request")
+    assert "**[Fix \\[typo\\] \\| docs](https://github.com/o/r/pull/3)**" in body
+    assert "[99](https://jules.google.com/session/99)" in body
+    assert "`COMPLETED`" in body and "@alice" in body and "actions/runs/1" in body
+
+
+def test_render__question_and_plan_tell_how_to_answer() -> None:
+    codec = MarkerCodec("k")
+    question = render(
+        TrackingState(
+            request="r",
+            issue=1,
+            status=Status.NEEDS_INPUT,
+            state="AWAITING_USER_FEEDBACK",
+            detail="Which DB?",
+        ),
+        codec,
+    )
+    assert "❓ Jules has a question" in question and "> Which DB?" in question
+    assert "`/jules <your answer>`" in question
+    plan = render(
+        TrackingState(
+            request="r",
+            issue=1,
+            status=Status.NEEDS_INPUT,
+            state="AWAITING_PLAN_APPROVAL",
+            plan=("Read code", "Fix bug"),
+        ),
+        codec,
+        trigger_phrase="/bot",
+    )
+    assert "1. Read code\n2. Fix bug" in plan and "`/bot approve`" in plan
+
+
+def test_quote__agent_text_cannot_open_an_html_comment() -> None:
+    assert quote("a\n<!-- jules-action:v1 x -->\n\nb") == (
+        "> a\n> &lt;!-- jules-action:v1 x -->\n>\n> b"
+    )
