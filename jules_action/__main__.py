@@ -1,0 +1,9 @@
+"""``python -m jules_action``: run the action (or ``demo``)."""
+
+from __future__ import annotations
+
+import sys
+
+from jules_action.cli import main
+
+sys.exit(main())

@@ -1,0 +1,214 @@
+"""The composition root: the one module that reads the environment and builds real clients.
+
+``python -m jules_action`` (and the image's ``entrypoint.py``) runs the action from the
+runner's variables; ``python -m jules_action demo`` runs the whole flow locally against
+the Jules simulator and a GitHub stand-in. Every expected failure ends as one message
+(``::error::`` annotation, step summary, tracking comment where there is an issue), the
+``outcome`` output and a defined exit code; the API key and token are masked first.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Protocol, TextIO
+
+import httpx
+
+from jules_action import __version__
+from jules_action.clock import Clock, SystemClock
+from jules_action.config import GitHubContext, Mode, Settings
+from jules_action.errors import EventError, JulesActionError
+from jules_action.events import Event, parse_event
+from jules_action.github_port import GitHubPort
+from jules_action.jules_client import JulesClient
+from jules_action.messages import explain
+from jules_action.orchestrator import Outcome, Runtime, run
+from jules_action.reconcile import reconcile
+from jules_action.tracking import MarkerCodec
+from jules_action.workflow_commands import (
+    Redactor,
+    WorkflowCommandFormatter,
+    append_summary,
+    command,
+    write_outputs,
+)
+
+log = logging.getLogger("jules_action")
+
+SECRET_INPUTS = ("INPUT_JULES-API-KEY", "INPUT_GITHUB-TOKEN")
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``python -m jules_action``."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["demo"]:
+        from jules_action.demo import run_demo
+
+        return run_demo(args[1:], stdout=sys.stdout)
+    if args and args[0] not in {"run"}:
+        sys.stderr.write(
+            "usage: python -m jules_action [run | demo]\n"
+            "  run   run the action from the GitHub Actions environment (default)\n"
+            "  demo  run the whole flow locally against the Jules simulator\n"
+        )
+        return EXIT_USAGE
+    return run_from_environ(dict(os.environ), stdout=sys.stdout)
+
+
+def run_from_environ(
+    environ: Mapping[str, str],
+    *,
+    stdout: TextIO,
+    clock: Clock | None = None,
+    github_factory: GitHubFactory | None = None,
+) -> int:
+    """Run the action from the runner's variables; returns the exit code."""
+    redactor = Redactor(environ.get(name, "").strip() for name in SECRET_INPUTS)
+    for value in redactor.values:
+        stdout.write(command("add-mask", value) + "\n")
+    handler = _install_logging(stdout, redactor)
+    summary_path = _path(environ.get("GITHUB_STEP_SUMMARY"))
+    output_path = _path(environ.get("GITHUB_OUTPUT"))
+    try:
+        outcome, summary = _run(environ, clock or SystemClock(), github_factory or _real_github)
+    except JulesActionError as exc:
+        log.error(exc.message)
+        outcome, summary = Outcome("error", exc.message), []
+    except Exception:
+        detail = redactor(traceback.format_exc())
+        log.error(
+            "jules-action hit an unexpected error; this is a bug, please report it with the "
+            "log of this step.\n%s",
+            detail,
+        )
+        outcome, summary = Outcome("error", "Unexpected error (see the log of this step)."), []
+    finally:
+        logging.getLogger("jules_action").removeHandler(handler)
+    try:
+        write_outputs(output_path, outcome.outputs(), stream=stdout)
+        append_summary(summary_path, redactor(_summary(outcome, summary)))
+    except OSError as exc:
+        stdout.write(command("error", f"Could not write the step outputs or summary: {exc}") + "\n")
+        return EXIT_FAILED
+    return outcome.exit_code
+
+
+class GitHubFactory(Protocol):
+    """Builds the GitHub port; the seam that lets tests swap PyGithub for a fake."""
+
+    def __call__(self, *, token: str, api_url: str, repository: str) -> GitHubPort: ...
+
+
+def _real_github(*, token: str, api_url: str, repository: str) -> GitHubPort:
+    from jules_action.github_pygithub import build_github_port
+
+    return build_github_port(token=token, api_url=api_url, repository=repository)
+
+
+def _run(
+    environ: Mapping[str, str], clock: Clock, github_factory: GitHubFactory
+) -> tuple[Outcome, list[str]]:
+    context = GitHubContext.from_environ(environ)
+    settings = Settings.from_environ(environ)
+    log.info(
+        "jules-action %s (%s mode) on %s", __version__, settings.mode.value, context.repository
+    )
+    event = None if settings.mode is Mode.RECONCILE else _read_event(context)
+    github = github_factory(
+        token=settings.github_token.get_secret_value(),
+        api_url=context.api_url,
+        repository=context.repository,
+    )
+    with httpx.Client(
+        base_url=settings.jules_api_url,
+        headers={
+            "X-Goog-Api-Key": settings.jules_api_key.get_secret_value(),
+            "User-Agent": f"jules-action/{__version__}",
+        },
+        timeout=httpx.Timeout(30.0, connect=10.0),
+    ) as http:
+        rt = Runtime(
+            settings=settings,
+            context=context,
+            jules=JulesClient(http, clock=clock),
+            github=github,
+            clock=clock,
+            codec=MarkerCodec(settings.jules_api_key.get_secret_value()),
+        )
+        if event is None:
+            return reconcile(rt), rt.summary
+        return _run_event(rt, event), rt.summary
+
+
+def _run_event(rt: Runtime, event: Event) -> Outcome:
+    try:
+        return run(rt, event)
+    except JulesActionError as exc:
+        message = explain(exc, repository=rt.context.repository)
+        log.error(message)
+        return Outcome("error", message)
+
+
+def _read_event(context: GitHubContext) -> Event:
+    if not context.event_name:
+        raise EventError(
+            "GITHUB_EVENT_NAME is not set. This action runs inside a GitHub Actions workflow, "
+            "which sets it."
+        )
+    path = context.event_path
+    if path is None:
+        raise EventError("GITHUB_EVENT_PATH is not set, so there is no event payload to read.")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise EventError(
+            f"Could not read the event file {path} ({exc.strerror or exc}). "
+            "GITHUB_EVENT_PATH must name the JSON payload of the triggering event."
+        ) from None
+    return parse_event(context.event_name, raw)
+
+
+def _install_logging(stream: TextIO, redactor: Redactor) -> logging.Handler:
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(WorkflowCommandFormatter(redactor))
+    logger = logging.getLogger("jules_action")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = True
+    return handler
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value) if value else None
+
+
+_TITLES = {
+    "pr-opened": "✅ Pull request opened",
+    "no-pr": "⚠️ Completed without a pull request",
+    "failed": "❌ Session failed",
+    "needs-input": "❓ Jules needs input",
+    "timed-out": "⏱️ Stopped waiting",
+    "handed-off": "➡️ Handed off",
+    "queued": "🕒 Queued",
+    "skipped": "⏭️ Skipped",
+    "error": "❌ Error",
+    "reconciled": "🔁 Reconciled",
+}
+
+
+def _summary(outcome: Outcome, lines: list[str]) -> str:
+    parts = [f"## Jules: {_TITLES.get(outcome.outcome, outcome.outcome)}", "", outcome.message, ""]
+    if outcome.session_url:
+        parts.append(f"- Session: [{outcome.session_id}]({outcome.session_url})")
+    if outcome.session_state:
+        parts.append(f"- Session state: `{outcome.session_state}`")
+    if outcome.pr_url:
+        parts.append(f"- Pull request: {outcome.pr_url}")
+    parts += lines
+    return "\n".join(parts) + "\n"
