@@ -1,0 +1,231 @@
+"""Scenario scripts for simulated sessions and the prompt marker that picks one; pure, no I/O.
+
+A scenario is a sequence of ``Beat``s: each waits ``delay`` simulated seconds after the previous
+one finished, then performs one ``Action``. Some actions block (plan approval, a question to
+the user, a number of polls, forever) until the engine sees the matching request. Scenario
+specs look like ``name key=value ...`` and come from the operator (config / ``--scenario``) or
+from a ``[jules-sim:<spec>]`` marker in the prompt.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+QUEUE_DELAY = 30.0
+"""Simulated seconds a new session stays QUEUED before it may take a slot."""
+
+REPLY_DELAY = 60.0
+"""Simulated seconds before the agent answers a message sent while it is working."""
+
+MARKER = re.compile(r"\[jules-sim:([^\]]*)\]")
+
+
+@dataclass(frozen=True)
+class SetState:
+    state: str
+
+
+@dataclass(frozen=True)
+class GeneratePlan:
+    pass
+
+
+@dataclass(frozen=True)
+class ApprovePlan:
+    """Auto-approve (originator ``system``) unless the session requires manual approval."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    title: str
+    description: str
+    command: str = ""
+
+
+@dataclass(frozen=True)
+class AskUser:
+    question: str
+
+
+@dataclass(frozen=True)
+class AgentReply:
+    text: str
+
+
+@dataclass(frozen=True)
+class OpenPullRequest:
+    pass
+
+
+@dataclass(frozen=True)
+class Complete:
+    open_pr: bool
+
+
+@dataclass(frozen=True)
+class Fail:
+    reason: str
+
+
+@dataclass(frozen=True)
+class WaitForPolls:
+    polls: int
+
+
+@dataclass(frozen=True)
+class Stall:
+    pass
+
+
+Action = (
+    SetState
+    | GeneratePlan
+    | ApprovePlan
+    | Progress
+    | AskUser
+    | AgentReply
+    | OpenPullRequest
+    | Complete
+    | Fail
+    | WaitForPolls
+    | Stall
+)
+
+
+@dataclass(frozen=True)
+class Beat:
+    delay: float
+    action: Action
+
+
+@dataclass(frozen=True)
+class ScenarioSpec:
+    """A scenario name plus its options (defaults shown in the README)."""
+
+    name: str
+    seconds: float = 60.0
+    count: int = 3
+    polls: int = 3
+    retry_after: int | None = None
+
+    @property
+    def withholds_pr(self) -> bool:
+        """The session completes without a PR until a message asks for one."""
+        return self.name == "completed-no-pr"
+
+    @property
+    def forces_plan_approval(self) -> bool:
+        return self.name == "plan-approval"
+
+    @property
+    def not_found_window(self) -> float:
+        return self.seconds if self.name == "not-found-window" else 0.0
+
+    @property
+    def burst_status(self) -> str | None:
+        return {"rate-limit-burst": "RESOURCE_EXHAUSTED", "unavailable-burst": "UNAVAILABLE"}.get(
+            self.name
+        )
+
+
+_OPENING = (
+    Beat(0, SetState("PLANNING")),
+    Beat(90, GeneratePlan()),
+    Beat(30, ApprovePlan()),
+)
+_EXPLORE = Beat(240, Progress("Exploring the codebase", "Reading the files the task touches."))
+_IMPLEMENT = Beat(300, Progress("Implementing the change", "Editing the code for the task."))
+_TEST = Beat(
+    300,
+    Progress("Running the tests", "All tests pass.", command="python -m pytest -q"),
+)
+_WORK = (_EXPLORE, _IMPLEMENT, _TEST)
+QUESTION = "Should the change keep backwards compatibility with the old behaviour?"
+FAILURE_REASON = "The agent could not get the test suite to pass after several attempts."
+
+_SCRIPTS: dict[str, tuple[Beat, ...]] = {
+    "happy": (*_OPENING, *_WORK, Beat(210, Complete(open_pr=True))),
+    "pr-while-in-progress": (
+        *_OPENING,
+        _EXPLORE,
+        _IMPLEMENT,
+        Beat(200, OpenPullRequest()),
+        Beat(100, Progress("Running the tests", "Checking the PR branch.")),
+        Beat(210, Complete(open_pr=True)),
+    ),
+    "pr-after-completed": (*_OPENING, *_WORK, Beat(210, Complete(open_pr=False))),
+    "completed-no-pr": (*_OPENING, *_WORK, Beat(210, Complete(open_pr=False))),
+    "failed": (*_OPENING, _EXPLORE, _IMPLEMENT, Beat(120, Fail(FAILURE_REASON))),
+    "user-feedback": (
+        *_OPENING,
+        _EXPLORE,
+        Beat(120, AskUser(QUESTION)),
+        Beat(180, Progress("Applying your answer", "Adjusting the change as requested.")),
+        _TEST,
+        Beat(210, Complete(open_pr=True)),
+    ),
+    "stuck": (*_OPENING, _EXPLORE, _IMPLEMENT, Beat(0, Stall())),
+}
+for _fault in ("plan-approval", "not-found-window", "rate-limit-burst", "unavailable-burst"):
+    _SCRIPTS[_fault] = _SCRIPTS["happy"]
+
+SCENARIO_NAMES = tuple(sorted(_SCRIPTS))
+
+_OPTION_NAMES = {"seconds", "count", "polls", "retry-after", "retry_after"}
+
+
+def parse_spec(text: str) -> ScenarioSpec:
+    """Parse ``name [key=value ...]``. Raises ValueError naming what is wrong."""
+    parts = text.split()
+    if not parts:
+        raise ValueError("empty scenario spec")
+    name, *pairs = parts
+    if name not in _SCRIPTS:
+        raise ValueError(f"unknown scenario {name!r}; known: {', '.join(SCENARIO_NAMES)}")
+    options: dict[str, float] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or key not in _OPTION_NAMES:
+            raise ValueError(
+                f"bad scenario option {pair!r}; use seconds=, count=, polls=, retry-after="
+            )
+        try:
+            options[key.replace("-", "_")] = float(value)
+        except ValueError:
+            raise ValueError(f"scenario option {key} needs a number, got {value!r}") from None
+    retry_after = options.get("retry_after")
+    return ScenarioSpec(
+        name=name,
+        seconds=options.get("seconds", ScenarioSpec.seconds),
+        count=int(options.get("count", ScenarioSpec.count)),
+        polls=int(options.get("polls", ScenarioSpec.polls)),
+        retry_after=None if retry_after is None else int(retry_after),
+    )
+
+
+def spec_for_prompt(prompt: str, default: ScenarioSpec) -> ScenarioSpec:
+    """The first ``[jules-sim:...]`` marker in the prompt wins; otherwise ``default``."""
+    match = MARKER.search(prompt)
+    return default if match is None else parse_spec(match.group(1))
+
+
+def script_for(spec: ScenarioSpec) -> tuple[Beat, ...]:
+    beats = _SCRIPTS[spec.name]
+    if spec.name == "pr-after-completed":
+        beats = (*beats, Beat(0, WaitForPolls(spec.polls)), Beat(0, OpenPullRequest()))
+    return beats
+
+
+def resume_script(*, open_pr: bool) -> tuple[Beat, ...]:
+    """What a COMPLETED/FAILED session does after a new message: work briefly, complete again."""
+    return (
+        Beat(0, SetState("IN_PROGRESS")),
+        Beat(60, AgentReply("Sure, I'll take care of that now.")),
+        Beat(180, Progress("Following up", "Working on the follow-up request.")),
+        Beat(60, Complete(open_pr=open_pr)),
+    )
+
+
+def asks_for_pull_request(message: str) -> bool:
+    return re.search(r"\b(pr|pull[ -]?request)s?\b", message, re.IGNORECASE) is not None
