@@ -69,9 +69,11 @@ def run_from_environ(
     github_factory: GitHubFactory | None = None,
 ) -> int:
     """Run the action from the runner's variables; returns the exit code."""
-    redactor = Redactor(environ.get(name, "").strip() for name in SECRET_INPUTS)
-    for value in redactor.values:
-        stdout.write(command("add-mask", value) + "\n")
+    secrets = [environ.get(name, "").strip() for name in SECRET_INPUTS]
+    redactor = Redactor(secrets)
+    for value in secrets:
+        if value:
+            stdout.write(command("add-mask", value) + "\n")
     handler = _install_logging(stdout, redactor)
     summary_path = _path(environ.get("GITHUB_STEP_SUMMARY"))
     output_path = _path(environ.get("GITHUB_OUTPUT"))

@@ -112,6 +112,17 @@ class World:
     def comment_bodies(self, issue: int) -> list[str]:
         return [c.body for c in self.github_state.list_comments(issue)]
 
+    def assert_no_secrets(self, *extra: str) -> None:
+        """Neither the key nor the token is anywhere the action wrote (comments, PRs, Jules)."""
+        written = [json.dumps(r.body) for r in self.simulator.requests]
+        written += ["\n".join(lines) for lines in self.summaries]
+        for issue in self.github_state.list_issues(state="all"):
+            written += [issue.title, issue.body or ""]
+            written += [c.body for c in self.github_state.list_comments(issue.number)]
+        text = "\n".join(written)
+        for secret in (API_KEY, TOKEN, *extra):
+            assert secret not in text
+
     def sessions_created(self) -> int:
         return sum(
             1

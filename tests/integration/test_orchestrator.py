@@ -31,6 +31,7 @@ def world(clock: LinkedClock) -> Iterator[World]:
     )
     with w.simulator:
         yield w
+    w.assert_no_secrets("AIza-wrong-key-999999")
 
 
 def labeled(label: str = "jules-task") -> dict[str, Any]:
