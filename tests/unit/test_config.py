@@ -30,7 +30,8 @@ def test_settings__defaults_a_maintainer_wants() -> None:
     assert s.require_plan_approval is False
     assert s.poll_interval == 15.0
     assert s.wait_minutes == 30.0
-    assert s.allowed_users == [] and s.allowed_bots == []
+    assert s.allowed_users == []
+    assert s.allowed_bots == []
     assert s.warnings == []
 
 
@@ -103,7 +104,8 @@ def test_settings__errors_never_echo_the_key() -> None:
         Settings.from_environ({**env(), "INPUT_JULES-API-KEY": "", "INPUT_POLL-INTERVAL": KEY})
     assert KEY not in info.value.message
     settings = Settings.from_environ(env())
-    assert KEY not in repr(settings) and KEY not in str(settings)
+    assert KEY not in repr(settings)
+    assert KEY not in str(settings)
 
 
 def test_settings__http_allowed_for_loopback_only() -> None:
