@@ -167,15 +167,16 @@ def _who_line(trigger: Trigger, verdict: authz.AuthDecision) -> str:
 
 
 def _maybe_reply_unauthorized(rt: Runtime, trigger: Trigger) -> None:
-    if not (rt.settings.reply_to_unauthorized and trigger.kind == "comment" and trigger.issue):
+    issue, actor = trigger.issue, trigger.actor
+    if not rt.settings.reply_to_unauthorized or trigger.kind != "comment":
         return
-    if trigger.actor is None or authz.is_bot(trigger.actor):
+    if issue is None or actor is None or authz.is_bot(actor):
         return
     body = (
-        f"Thanks @{trigger.actor.login}! Only people with write access to this repository can "
+        f"Thanks @{actor.login}! Only people with write access to this repository can "
         f"start Jules with `{rt.settings.trigger_phrase}`. A maintainer can do it for you."
     )
-    _quietly(lambda: rt.github.create_issue_comment(trigger.issue.number, body), "reply")  # type: ignore[union-attr]
+    _quietly(lambda: rt.github.create_issue_comment(issue.number, body), "reply")
 
 
 # --- runs with an issue --------------------------------------------------------------------
@@ -290,8 +291,9 @@ def _route_to_pr_session(rt: Runtime, trigger: Trigger, issue: Issue) -> Outcome
     state = TrackingState(
         request=trigger.request_key,
         issue=issue.number,
-        status=Status.RUNNING,
-        requested_at=iso(rt.clock.now()),
+        # The PR exists already: this request is done once the message is delivered.
+        status=Status.PR_OPENED,
+        requested_at=iso(trigger.requested_at or rt.clock.now()),
         actor=trigger.actor.login if trigger.actor else "",
         session_id=session.id or session_id,
         session_url=session.url,
@@ -299,7 +301,6 @@ def _route_to_pr_session(rt: Runtime, trigger: Trigger, issue: Issue) -> Outcome
         pr_url=pull.html_url,
         pr_title=pull.title,
         run_url=rt.context.run_url,
-        handed_off=True,
     )
     Tracker(rt, issue.number, state, comment_id=None).save()
     message = (

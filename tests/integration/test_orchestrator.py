@@ -271,3 +271,28 @@ def test_run__completed_without_pr_nudges_once_then_gets_the_pr(world: World) ->
     sent = [r.body["prompt"] for r in world.simulator.requests if r.path.endswith(":sendMessage")]
     assert len(sent) == 1
     assert "open a pull request" in sent[0]
+
+
+def test_run__comment_on_a_jules_pr_reaches_its_session(world: World) -> None:
+    first = world.run("issues", labeled())
+    payload = copy.deepcopy(load_payload("issue_comment.created.pr"))
+    payload["issue"]["number"] = 2
+    payload["comment"]["body"] = "/jules please also update the changelog"
+    outcome = world.run("issue_comment", payload)
+    assert outcome.outcome == "handed-off"
+    assert outcome.session_id == first.session_id
+    assert world.sessions_created() == 1
+    sent = [r for r in world.simulator.requests if r.path.endswith(":sendMessage")]
+    assert [r.body for r in sent] == [{"prompt": "please also update the changelog"}]
+    [body] = world.comment_bodies(2)
+    assert first.session_url in body
+
+
+def test_run__comment_on_a_pr_jules_did_not_open_starts_from_its_base(world: World) -> None:
+    world.github_state.create_pull(title="human PR", head_ref="feature", base_ref="develop")
+    payload = copy.deepcopy(load_payload("issue_comment.created.pr"))
+    payload["issue"]["number"] = 2
+    outcome = world.run("issue_comment", payload)
+    assert outcome.outcome == "pr-opened"
+    create = next(r for r in world.simulator.requests if r.method == "POST")
+    assert create.body["sourceContext"]["githubRepoContext"]["startingBranch"] == "develop"
