@@ -92,10 +92,15 @@ class Settings(BaseModel):
     allowed_bots: Annotated[list[str], Field(alias=_input("allowed-bots"))] = []
     reply_to_unauthorized: bool = Field(False, alias=_input("reply-to-unauthorized"))
     max_concurrent_sessions: int = Field(3, alias=_input("max-concurrent-sessions"), ge=1, le=100)
+    include_comments: bool = Field(True, alias=_input("include-comments"))
     dry_run: bool = Field(False, alias=_input("dry-run"))
 
     _bools = field_validator(
-        "require_plan_approval", "reply_to_unauthorized", "dry_run", mode="before"
+        "require_plan_approval",
+        "reply_to_unauthorized",
+        "include_comments",
+        "dry_run",
+        mode="before",
     )(_parse_bool)
     _lists = field_validator("allowed_users", "allowed_bots", mode="before")(_parse_list)
 

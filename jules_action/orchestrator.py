@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Final, TypeVar
 
@@ -26,8 +26,8 @@ from jules_action.errors import (
     JulesNotFound,
     JulesRateLimited,
 )
-from jules_action.events import Event, Issue
-from jules_action.github_port import GitHubPort, PullRecord
+from jules_action.events import Actor, Comment, Event, Issue
+from jules_action.github_port import CommentRecord, GitHubPort, PullRecord
 from jules_action.jules_client import JulesClient
 from jules_action.jules_models import (
     AutomationMode,
@@ -47,7 +47,7 @@ from jules_action.polling import (
     TimedOut,
     wait_for_session,
 )
-from jules_action.prompt import build_prompt, session_title
+from jules_action.prompt import build_prompt, select_context_comments, session_title
 from jules_action.tracking import (
     MarkerCodec,
     Status,
@@ -143,17 +143,17 @@ def _authorize(rt: Runtime, trigger: Trigger) -> authz.AuthDecision:
         return authz.AuthDecision(True, f"{trigger.kind} runs need no permission check", "event")
     if trigger.actor is None:
         return authz.AuthDecision(False, "the event names no actor", "none")
+    return _authorize_actor(rt, trigger.actor)
+
+
+def _authorize_actor(rt: Runtime, actor: Actor) -> authz.AuthDecision:
+    """Classify first; ask GitHub for the role only when the allow-lists do not decide."""
     actor_class = authz.classify_actor(
-        trigger.actor,
-        allowed_users=rt.settings.allowed_users,
-        allowed_bots=rt.settings.allowed_bots,
+        actor, allowed_users=rt.settings.allowed_users, allowed_bots=rt.settings.allowed_bots
     )
-    role = (
-        rt.github.get_permission(trigger.actor.login)
-        if actor_class is authz.ActorClass.NEEDS_ROLE
-        else None
-    )
-    return authz.decide(actor_class, role, login=trigger.actor.login)
+    needs_role = actor_class is authz.ActorClass.NEEDS_ROLE
+    role = rt.github.get_permission(actor.login) if needs_role else None
+    return authz.decide(actor_class, role, login=actor.login)
 
 
 def _who_line(trigger: Trigger, verdict: authz.AuthDecision) -> str:
@@ -184,7 +184,8 @@ def _maybe_reply_unauthorized(rt: Runtime, trigger: Trigger) -> None:
 
 def _run_on_issue(rt: Runtime, trigger: Trigger, issue: Issue) -> Outcome:
     _acknowledge(rt, trigger, issue)
-    tracked = find_tracked(rt.github.list_issue_comments(issue.number), rt.codec)
+    comments = rt.github.list_issue_comments(issue.number)
+    tracked = find_tracked(comments, rt.codec)
     same = [t for t in tracked if t.state.request == trigger.request_key]
     if same:
         log.info("This request already has a tracking comment; resuming it.")
@@ -200,7 +201,28 @@ def _run_on_issue(rt: Runtime, trigger: Trigger, issue: Issue) -> Outcome:
         routed = _route_to_pr_session(rt, trigger, issue)
         if routed is not None:
             return routed
-    return _new_request(rt, trigger, issue)
+    return _new_request(rt, trigger, issue, comments)
+
+
+def _context_comments(
+    rt: Runtime, trigger: Trigger, comments: Sequence[CommentRecord]
+) -> list[Comment]:
+    """Earlier comments by people who may trigger, unchanged since the request (TOCTOU)."""
+    if trigger.requested_at is None:
+        return []
+    roles: dict[str, bool] = {}
+
+    def authorized(login: str) -> bool:
+        if login not in roles:
+            author = next(c.author for c in candidates if c.author.login == login)
+            roles[login] = _authorize_actor(rt, author).allowed
+        return roles[login]
+
+    own = trigger.comment.id if trigger.comment else None
+    candidates = [Comment.from_record(c) for c in comments if c.id != own]
+    return select_context_comments(
+        candidates, trigger_time=trigger.requested_at, is_authorized=authorized
+    )
 
 
 def _acknowledge(rt: Runtime, trigger: Trigger, issue: Issue) -> None:
@@ -211,16 +233,20 @@ def _acknowledge(rt: Runtime, trigger: Trigger, issue: Issue) -> None:
         _quietly(lambda: rt.github.add_issue_reaction(issue.number, "eyes"), "add the 👀 reaction")
 
 
-def _new_request(rt: Runtime, trigger: Trigger, issue: Issue) -> Outcome:
+def _new_request(
+    rt: Runtime, trigger: Trigger, issue: Issue, comments: Sequence[CommentRecord]
+) -> Outcome:
     settings = rt.settings
     try:
         branch = _starting_branch(rt, trigger)
+        context = _context_comments(rt, trigger, comments) if settings.include_comments else []
     except GitHubError as exc:
         return _fail_without_comment(rt, exc)
     prompt = build_prompt(
         trigger,
         repository=rt.context.repository,
         extra_instructions=settings.prompt,
+        comments=context,
     ) + _request_tag(rt, trigger)
     title = session_title(trigger, title_input=settings.title)
     if settings.dry_run:

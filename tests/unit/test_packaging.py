@@ -48,6 +48,7 @@ INPUTS: dict[str, str | None] = {
     "allowed-bots": "",
     "reply-to-unauthorized": "false",
     "max-concurrent-sessions": "3",
+    "include-comments": "true",
     "dry-run": "false",
 }
 
