@@ -8,7 +8,6 @@ so scenarios that take simulated minutes run in milliseconds and stay determinis
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 
 import httpx
 import pytest
@@ -28,24 +27,13 @@ from jules_action.jules_models import (
     SessionState,
     SourceContext,
 )
-from jules_action.simulator import ManualClock, Simulator, SimulatorConfig, SourceConfig
-from tests.conftest import FakeClock
+from jules_action.simulator import Simulator, SimulatorConfig, SourceConfig
+from tests.world import LinkedClock
 
 API_KEY = "sim-secret-key-0123"
 SOURCE = "sources/github/octo/widgets"
 POLL_SECONDS = 30.0
 POLL_LIMIT = 200
-
-
-@dataclass
-class LinkedClock(FakeClock):
-    """A FakeClock whose sleeps also move the simulator's time forward."""
-
-    sim: ManualClock = field(default_factory=ManualClock)
-
-    def sleep(self, seconds: float) -> None:
-        super().sleep(seconds)
-        self.sim.advance(max(seconds, 0.0))
 
 
 @pytest.fixture
