@@ -234,7 +234,10 @@ class Engine:
             self._set_state(session, "IN_PROGRESS", at)
             self._unblock(session, at)
         elif session.is_terminal and not session.beats:
-            open_pr = not session.spec.withholds_pr or asks_for_pull_request(prompt)
+            spec = session.spec
+            open_pr = not spec.never_opens_pr and (
+                not spec.withholds_pr or asks_for_pull_request(prompt)
+            )
             session.beats = deque(resume_script(open_pr=open_pr))
             session.queued = True
             session.queue_position = self._next_queue_position()

@@ -115,6 +115,11 @@ class ScenarioSpec:
         return self.name == "completed-no-pr"
 
     @property
+    def never_opens_pr(self) -> bool:
+        """The session had nothing to commit: no message makes it open a PR."""
+        return self.name == "no-changes"
+
+    @property
     def forces_plan_approval(self) -> bool:
         return self.name == "plan-approval"
 
@@ -156,6 +161,7 @@ _SCRIPTS: dict[str, tuple[Beat, ...]] = {
     ),
     "pr-after-completed": (*_OPENING, *_WORK, Beat(210, Complete(open_pr=False))),
     "completed-no-pr": (*_OPENING, *_WORK, Beat(210, Complete(open_pr=False))),
+    "no-changes": (*_OPENING, *_WORK, Beat(210, Complete(open_pr=False))),
     "failed": (*_OPENING, _EXPLORE, _IMPLEMENT, Beat(120, Fail(FAILURE_REASON))),
     "user-feedback": (
         *_OPENING,

@@ -326,3 +326,13 @@ def test_run__comments_can_be_left_out(world: World) -> None:
     world.run("issues", payload, include_comments="false")
     prompt = next(r for r in world.simulator.requests if r.method == "POST").body["prompt"]
     assert "Context from the owner" not in prompt
+
+
+def test_run__nothing_to_commit_ends_as_no_pr_after_one_nudge(world: World) -> None:
+    outcome = world.run("issues", labeled(), prompt="[jules-sim:no-changes]")
+    assert (outcome.outcome, outcome.exit_code) == ("no-pr", 0)
+    sent = [r for r in world.simulator.requests if r.path.endswith(":sendMessage")]
+    assert len(sent) == 1
+    [body] = world.comment_bodies(1)
+    assert body.startswith("### ⚠️ Jules finished without opening a pull request")
+    assert world.github_state.get_issue(1).labels == []

@@ -281,3 +281,18 @@ def test_scenario_default__config_sets_it_and_a_marker_overrides_it(
         states = [simulator.sessions[sid]["state"] for sid in (default, marked)]
 
     assert states == ["FAILED", "COMPLETED"]
+
+
+def test_scenario_no_changes__even_a_pr_request_completes_without_pr(
+    client: httpx.Client, manual_clock: ManualClock
+) -> None:
+    sid = create(client, "[jules-sim:no-changes] Fix it")["id"]
+    poll(client, manual_clock, sid, 1300)
+
+    send(client, sid, "Please commit your changes and open a pull request.")
+    resumed = poll(client, manual_clock, sid, 0)
+    finished = poll(client, manual_clock, sid, 400)
+
+    assert resumed["state"] == "IN_PROGRESS"
+    assert finished["state"] == "COMPLETED"
+    assert "outputs" not in finished
