@@ -329,7 +329,7 @@ def test_run__comments_can_be_left_out(world: World) -> None:
 
 
 def test_run__nothing_to_commit_ends_as_no_pr_after_one_nudge(world: World) -> None:
-    outcome = world.run("issues", labeled(), prompt="[jules-sim:no-changes]")
+    outcome = world.run("issues", labeled(), prompt="[jules-sim:no-changes]", wait_minutes="45")
     assert (outcome.outcome, outcome.exit_code) == ("no-pr", 0)
     sent = [r for r in world.simulator.requests if r.path.endswith(":sendMessage")]
     assert len(sent) == 1
