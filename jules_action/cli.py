@@ -173,7 +173,10 @@ def _read_event(context: GitHubContext) -> Event:
             f"Could not read the event file {path} ({exc.strerror or exc}). "
             "GITHUB_EVENT_PATH must name the JSON payload of the triggering event."
         ) from None
-    return parse_event(context.event_name, raw)
+    try:
+        return parse_event(context.event_name, raw)
+    except EventError as exc:
+        raise EventError(f"{exc.message} (event file: {path})") from None
 
 
 def _install_logging(stream: TextIO, redactor: Redactor) -> logging.Handler:

@@ -158,11 +158,13 @@ def _authorize_actor(rt: Runtime, actor: Actor) -> authz.AuthDecision:
 
 def _who_line(trigger: Trigger, verdict: authz.AuthDecision) -> str:
     actor = f"@{trigger.actor.login}" if trigger.actor else "(none)"
-    author = f"@{trigger.issue.author.login}" if trigger.issue else "(no issue)"
     state = "authorized" if verdict.allowed else "not authorized"
+    line = f"- Triggered by {actor} ({trigger.kind}): {state}, {verdict.reason}"
+    if trigger.issue is None:
+        return line
+    author = trigger.issue.author.login
     return (
-        f"- Triggered by {actor} ({trigger.kind}): {state}, {verdict.reason}\n"
-        f"- Issue author {author}: their text is passed to Jules as data, not instructions"
+        f"{line}\n- Issue author @{author}: their text is passed to Jules as data, not instructions"
     )
 
 
@@ -545,7 +547,7 @@ def _find_pull_for_session(rt: Runtime, session_id: str) -> PullRecord | None:
 def _check_closing_reference(rt: Runtime, tracker: Tracker) -> None:
     """The PR should close the issue; add `Closes #N` to its body when it does not."""
     number = _pull_number(tracker.state.pr_url, rt.context.repository)
-    if number is None:
+    if number is None or not tracker.store:
         return
     issue = tracker.state.issue
     try:

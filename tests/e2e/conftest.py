@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import github
 import pytest
 
+from tests.e2e.action_process import HeaderRecordingProxy
 from tests.github_mock.prism import PrismMock, missing_tools, start_prism
 
 
@@ -42,3 +43,19 @@ def prism_mock(prism: PrismMock, monkeypatch: pytest.MonkeyPatch) -> PrismMock:
     )
     prism.clear()
     return prism
+
+
+@pytest.fixture
+def github_api(prism: PrismMock) -> Iterator[HeaderRecordingProxy]:
+    """A fresh recording proxy in front of the session's Prism, for a process under test.
+
+    Unlike ``prism_mock`` it patches nothing in this process: the proxy itself normalizes
+    PyGithub's reactions preview media type (``normalize_reactions_preview=True``), and it
+    also keeps every request's headers. Its own request log starts empty.
+    """
+    proxy = HeaderRecordingProxy()
+    proxy.set_upstream("127.0.0.1", prism.prism_port)
+    try:
+        yield proxy
+    finally:
+        proxy.close()

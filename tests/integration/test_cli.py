@@ -140,6 +140,7 @@ def test_cli__bad_event_file_is_one_clear_error(action: Run, raw: bytes, expecte
     errors = [line for line in out.splitlines() if line.startswith("::error")]
     assert len(errors) == 1
     assert expected in errors[0]
+    assert "event.json" in errors[0]
     assert "Traceback" not in out
     assert action.outputs["outcome"] == "error"
     assert "## Jules: ❌ Error" in action.summary
