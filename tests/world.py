@@ -8,15 +8,23 @@ in-memory state behind ``StateBackedGitHub`` (the same state the HTTP stand-in s
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import json
+import random
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
+from jules_action.clock import Clock
 from jules_action.config import GitHubContext, Settings
 from jules_action.events import parse_event
+from jules_action.github_port import GitHubPort
 from jules_action.jules_client import JulesClient
 from jules_action.orchestrator import Outcome, Runtime, run
 from jules_action.reconcile import reconcile
@@ -153,3 +161,200 @@ def make_world(clock: LinkedClock, **sim_options: Any) -> World:
     )
     simulator = Simulator(config, clock=clock.sim, on_pull_request=open_pull)
     return World(clock=clock, github_state=state, simulator=simulator)
+
+
+# --- concurrent jobs in simulated time (the fleet test) ------------------------------------
+
+
+JulesFactory = Callable[[httpx.Client, Clock], JulesClient]
+
+
+def _runtime_with(
+    world: World,
+    *,
+    clock: Clock | None,
+    jules: JulesFactory | None,
+    seed: int,
+    inputs: dict[str, str],
+    interleave: bool = False,
+) -> tuple[Runtime, httpx.Client]:
+    """Like ``World.runtime``, with a job's own clock, a seeded retry RNG and a client hook."""
+    rt, http = world.runtime(**inputs)
+    job_clock: Clock = clock or world.clock
+    rt.clock = job_clock
+    make = jules or (lambda h, c: JulesClient(h, clock=c, rng=random.Random(seed)))
+    rt.jules = make(http, job_clock)
+    if interleave:
+        rt.github = cast(GitHubPort, _Interleaved(rt.github, job_clock))
+        rt.jules = cast(JulesClient, _Interleaved(rt.jules, job_clock))
+    return rt, http
+
+
+class _Interleaved:
+    """Yields (``clock.sleep(0)``) before every call of ``inner``: under ``Scheduler`` the other
+    jobs due now run first, so concurrent jobs interleave at every GitHub and Jules call."""
+
+    def __init__(self, inner: object, clock: Clock) -> None:
+        self._inner = inner
+        self._clock = clock
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._inner, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            self._clock.sleep(0)
+            return attr(*args, **kwargs)
+
+        return call
+
+
+def run_job(
+    world: World,
+    event_name: str,
+    payload: dict[str, Any],
+    *,
+    clock: Clock | None = None,
+    jules: JulesFactory | None = None,
+    seed: int = 0,
+    interleave: bool = False,
+    **inputs: str,
+) -> Outcome:
+    """``World.run`` on a job's own clock (see ``Scheduler``), deterministic retry jitter and an
+    optional factory for the Jules client (e.g. one that 'kills' the job after N polls).
+    ``interleave``: yield to the other jobs before every GitHub and Jules call."""
+    rt, http = _runtime_with(
+        world, clock=clock, jules=jules, seed=seed, inputs=inputs, interleave=interleave
+    )
+    with http:
+        outcome = run(rt, parse_event(event_name, json.dumps(payload).encode()))
+    world.summaries.append(rt.summary)
+    return outcome
+
+
+def reconcile_job(
+    world: World,
+    *,
+    clock: Clock | None = None,
+    jules: JulesFactory | None = None,
+    seed: int = 0,
+    interleave: bool = False,
+    **inputs: str,
+) -> Outcome:
+    """``World.reconcile`` on a job's own clock, like ``run_job``."""
+    rt, http = _runtime_with(
+        world,
+        clock=clock,
+        jules=jules,
+        seed=seed,
+        inputs={"mode": "reconcile", **inputs},
+        interleave=interleave,
+    )
+    with http:
+        outcome = reconcile(rt)
+    world.summaries.append(rt.summary)
+    return outcome
+
+
+class _Job:
+    def __init__(self, scheduler: Scheduler, name: str, target: Callable[[Clock], object]) -> None:
+        self.name = name
+        self.clock = _JobClock(scheduler, self)
+        self.go = threading.Event()
+        self.started = False
+        self.done = False
+        self.result: object = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._body, args=(scheduler, target), name=name)
+        self.thread.daemon = True
+
+    def _body(self, scheduler: Scheduler, target: Callable[[Clock], object]) -> None:
+        self.go.wait()
+        self.go.clear()
+        try:
+            self.result = target(self.clock)
+        except BaseException as exc:  # reported by Scheduler.run on the main thread
+            self.error = exc
+        finally:
+            self.done = True
+            scheduler._yielded.set()
+
+
+@dataclass
+class _JobClock:
+    """A job's view of simulated time: reads the shared clock; ``sleep`` parks the job."""
+
+    scheduler: Scheduler
+    job: _Job
+
+    def monotonic(self) -> float:
+        return self.scheduler.clock.monotonic()
+
+    def now(self) -> datetime:
+        return self.scheduler.clock.now()
+
+    def sleep(self, seconds: float) -> None:
+        self.scheduler._park(self.job, max(seconds, 0.0))
+
+
+class Scheduler:
+    """Jobs (threads) that overlap in simulated time but run one at a time: a discrete-event loop.
+
+    ``spawn(name, target)`` makes a job that calls ``target(clock)``; the clock reads the shared
+    ``LinkedClock`` and its ``sleep`` parks the job until simulated time reaches the wake-up.
+    ``run()`` repeatedly advances the clock to the earliest wake-up and lets that job run until
+    it sleeps again or ends (ties: the first to park goes first). So thirty jobs that each poll
+    for thirty "minutes" finish in thirty simulated minutes, deterministically, and a job only
+    ever yields at a sleep (a poll interval, a retry backoff), like a real job yields the CPU
+    while it waits.
+    """
+
+    def __init__(self, clock: LinkedClock, *, stall_timeout: float = 60.0) -> None:
+        self.clock = clock
+        self.jobs: list[_Job] = []
+        self._queue: list[tuple[float, int, _Job]] = []
+        self._seq = itertools.count()
+        self._lock = threading.Lock()
+        self._yielded = threading.Event()
+        self._stall_timeout = stall_timeout
+
+    def spawn(self, name: str, target: Callable[[Clock], object], *, delay: float = 0.0) -> _Job:
+        """A job that starts ``delay`` simulated seconds from now."""
+        job = _Job(self, name, target)
+        self.jobs.append(job)
+        self._push(job, self.clock.monotonic() + max(delay, 0.0))
+        return job
+
+    def _push(self, job: _Job, wake: float) -> None:
+        with self._lock:
+            heapq.heappush(self._queue, (wake, next(self._seq), job))
+
+    def _park(self, job: _Job, seconds: float) -> None:
+        self._push(job, self.clock.monotonic() + seconds)
+        job.go.clear()
+        self._yielded.set()
+        job.go.wait()
+        job.go.clear()
+
+    def run(self) -> None:
+        """Run every job to its end; re-raise the first job error (after all jobs ended)."""
+        while True:
+            with self._lock:
+                if not self._queue:
+                    break
+                wake, _, job = heapq.heappop(self._queue)
+            if wake > self.clock.monotonic():
+                self.clock.advance(wake - self.clock.monotonic())
+            self._yielded.clear()
+            if not job.started:
+                job.started = True
+                job.thread.start()
+            job.go.set()
+            if not self._yielded.wait(self._stall_timeout):
+                raise RuntimeError(f"job {job.name} neither slept nor ended in time")
+        for job in self.jobs:
+            job.thread.join(self._stall_timeout)
+        errors = [job.error for job in self.jobs if job.error is not None]
+        if errors:
+            raise errors[0]
