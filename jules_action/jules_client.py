@@ -200,6 +200,10 @@ def _page_params(**params: object) -> dict[str, str]:
     return {key: str(value) for key, value in params.items() if value is not None}
 
 
+SHORT_RETRY_AFTER = 60.0
+"""Longest server-given Retry-After (seconds) a refused POST waits for before retrying."""
+
+
 class JulesClient:
     """Typed access to the Jules REST API over an injected ``httpx.Client``.
 
@@ -402,7 +406,11 @@ class JulesClient:
     def _may_retry(self, exc: JulesAPIError, *, method: str, session_id: str | None) -> bool:
         replay_safe = method == "GET"
         if isinstance(exc, JulesRateLimited):
-            return True
+            # A refused POST (above all a create) usually means the daily task quota or the
+            # concurrency cap, which lasts far longer than a job should wait; the caller
+            # queues the request instead. Only a short, server-given Retry-After is worth it.
+            short = exc.retry_after is not None and exc.retry_after <= SHORT_RETRY_AFTER
+            return replay_safe or short
         if isinstance(exc, JulesNetworkError):
             return replay_safe or isinstance(exc.__cause__, _NOT_SENT)
         if isinstance(exc, JulesServerError):

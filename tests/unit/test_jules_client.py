@@ -650,12 +650,7 @@ def test_create_session__not_retried_when_the_server_may_have_acted(
 
 @pytest.mark.parametrize(
     "reply",
-    [
-        httpx.Response(429, json=error_body(429, "RESOURCE_EXHAUSTED", "Too many requests.")),
-        httpx.ConnectError,
-        httpx.ConnectTimeout,
-        httpx.PoolTimeout,
-    ],
+    [httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout],
 )
 def test_create_session__retried_when_provably_not_processed(
     jules: JulesClient, fake: FakeJules, clock: FakeClock, reply: Reply
@@ -681,14 +676,40 @@ def test_send_message__not_retried_when_the_server_may_have_acted(
     assert clock.sleeps == []
 
 
-def test_approve_plan__retried_on_429(
+def test_create_session__quota_refusal_fails_at_once(
     jules: JulesClient, fake: FakeJules, clock: FakeClock
 ) -> None:
-    fake.script("POST", "sessions/1:approvePlan", httpx.Response(429), ok())
+    """A 429 on create is the quota or the concurrency cap: the caller queues, no waiting."""
+    refusal = httpx.Response(429, json=error_body(429, "RESOURCE_EXHAUSTED", "Daily limit."))
+    fake.script("POST", "sessions", refusal, ok({"id": "42"}))
+
+    with pytest.raises(JulesRateLimited):
+        jules.create_session(session_request())
+
+    assert len(fake.requests) == 1
+    assert clock.sleeps == []
+
+
+def test_create_session__short_retry_after_is_honoured(
+    jules: JulesClient, fake: FakeJules, clock: FakeClock
+) -> None:
+    refusal = httpx.Response(429, headers={"Retry-After": "5"})
+    fake.script("POST", "sessions", refusal, ok({"id": "42"}))
+
+    assert jules.create_session(session_request()).id == "42"
+    assert clock.sleeps == [5.0]
+
+
+def test_approve_plan__retried_on_429_with_a_short_retry_after(
+    jules: JulesClient, fake: FakeJules, clock: FakeClock
+) -> None:
+    fake.script(
+        "POST", "sessions/1:approvePlan", httpx.Response(429, headers={"Retry-After": "2"}), ok()
+    )
 
     jules.approve_plan("1")
 
-    assert clock.sleeps == [1.0]
+    assert clock.sleeps == [2.0]
 
 
 def test_retry__logs_each_retry_at_info(
