@@ -13,6 +13,7 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Final, TypeVar
 
 from jules_action import authz
@@ -62,6 +63,10 @@ from jules_action.triggers import Skip, Trigger, decide_trigger
 log = logging.getLogger("jules_action")
 T = TypeVar("T")
 
+# A claim younger than this may belong to a run that is creating its session right now.
+CLAIM_IN_FLIGHT: Final = timedelta(minutes=2)
+# Claims older than this belong to the reconciler; a run leaves them alone.
+RECONCILE_RECOVERS_AFTER: Final = timedelta(minutes=15)
 # The label this action keeps on issues with an open request, so the reconciler can find them.
 OPEN_LABEL: Final = "jules-in-progress"
 NUDGE_MESSAGE: Final = (
@@ -199,6 +204,12 @@ def _run_on_issue(rt: Runtime, trigger: Trigger, issue: Issue) -> Outcome:
             return _converse(rt, latest, trigger.instructions)
         log.info("Issue #%s already has an open request; resuming it.", issue.number)
         return _resume(rt, latest)
+    requests = [t for t in tracked if t.state.status is not Status.DUPLICATE]
+    if trigger.kind == "label" and requests:
+        # The label asks for this issue to be done, and it was: report that request rather
+        # than start a second session. A new `/jules` comment is how to ask again.
+        log.info("Issue #%s already had a request; reporting it.", issue.number)
+        return _resume(rt, requests[-1])
     if trigger.kind == "comment" and issue.is_pull_request:
         routed = _route_to_pr_session(rt, trigger, issue)
         if routed is not None:
@@ -266,8 +277,40 @@ def _new_request(
     )
     tracker = Tracker(rt, issue.number, state, comment_id=None)
     tracker.save()
+    earlier = _earlier_claim(rt, tracker, trigger)
+    if earlier is not None:
+        link = earlier.comment.html_url or f"comment {earlier.comment.id}"
+        tracker.update(status=Status.DUPLICATE, detail=link, prompt="")
+        message = f"Another run is already handling this request: {link}"
+        log.info(message)
+        return Outcome("skipped", message)
     _quietly(lambda: rt.github.add_label(issue.number, OPEN_LABEL), f"add the {OPEN_LABEL} label")
     return _start_and_wait(rt, tracker, recovering=False)
+
+
+def _earlier_claim(rt: Runtime, tracker: Tracker, trigger: Trigger) -> Tracked | None:
+    """An open claim for the same request made before ours, by a run racing this one.
+
+    Comment ids grow in creation order and each run lists the thread after posting its
+    own claim, so of two racing claims only the lower one sees no earlier claim: exactly
+    one run proceeds. Two label events for one issue are one request.
+    """
+    ours = tracker.comment_id
+    if ours is None:
+        return None
+    try:
+        comments = rt.github.list_issue_comments(tracker.issue)
+    except GitHubError as exc:
+        log.warning("Could not re-read the issue thread: %s", exc.message)
+        return None
+    for tracked in find_tracked(comments, rt.codec):
+        state = tracked.state
+        same = state.request == trigger.request_key or (
+            trigger.kind == "label" and state.request.startswith("label:")
+        )
+        if tracked.comment.id < ours and state.status.is_open and same:
+            return tracked
+    return None
 
 
 def _resume(rt: Runtime, tracked: Tracked) -> Outcome:
@@ -276,8 +319,22 @@ def _resume(rt: Runtime, tracked: Tracked) -> Outcome:
     if not state.status.is_open:
         log.info("The request already ended: %s.", state.status.value)
         return _outcome_from_state(state)
+    if state.status is Status.QUEUED:
+        # Only the reconciler starts queued requests (oldest first, within the cap); a run
+        # starting one too could race it into a second session.
+        log.info("The request is queued; the reconcile workflow starts it.")
+        return _outcome_from_state(state)
     if not state.session_id:
-        return _start_and_wait(rt, tracker, recovering=state.status is Status.STARTING)
+        age = rt.clock.now() - tracked.comment.updated_at
+        if age < CLAIM_IN_FLIGHT or age >= RECONCILE_RECOVERS_AFTER - CLAIM_IN_FLIGHT:
+            message = (
+                "Another run is starting this request."
+                if age < CLAIM_IN_FLIGHT
+                else "This request's start was interrupted; the reconcile workflow recovers it."
+            )
+            log.info(message)
+            return Outcome("handed-off", message)
+        return _start_and_wait(rt, tracker, recovering=True)
     tracker.update(run_url=rt.context.run_url, handed_off=False)
     return _wait(rt, tracker)
 
@@ -635,6 +692,7 @@ _OUTCOME_OF: Final = {
     Status.NO_PR: "no-pr",
     Status.FAILED: "failed",
     Status.ERROR: "error",
+    Status.DUPLICATE: "skipped",
 }
 
 

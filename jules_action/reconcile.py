@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Final
 
 from jules_action.errors import GitHubError, JulesAPIError
 from jules_action.jules_models import Session, SessionState
 from jules_action.orchestrator import (
     OPEN_LABEL,
+    RECONCILE_RECOVERS_AFTER,
     Outcome,
     Runtime,
     Tracker,
@@ -35,9 +35,6 @@ from jules_action.polling import (
 from jules_action.tracking import Status, Tracked, find_tracked, iso
 
 log = logging.getLogger("jules_action")
-
-# A claim younger than this may belong to a job that is creating its session right now.
-STALE_CLAIM: Final = timedelta(minutes=15)
 
 
 def reconcile(rt: Runtime) -> Outcome:
@@ -107,7 +104,8 @@ def _startable(tracked: Tracked, now: datetime) -> bool:
     if tracked.state.status is Status.QUEUED:
         return True
     return (
-        tracked.state.status is Status.STARTING and now - tracked.comment.updated_at > STALE_CLAIM
+        tracked.state.status is Status.STARTING
+        and now - tracked.comment.updated_at > RECONCILE_RECOVERS_AFTER
     )
 
 

@@ -38,6 +38,7 @@ class Status(StrEnum):
     NO_PR = "no-pr"
     FAILED = "failed"
     ERROR = "error"
+    DUPLICATE = "duplicate"  # a racing trigger for a request another run is handling
 
     @property
     def is_open(self) -> bool:
@@ -145,6 +146,7 @@ _HEADLINES: Final = {
     Status.NO_PR: "⚠️ Jules finished without opening a pull request",
     Status.FAILED: "❌ The Jules session failed",
     Status.ERROR: "❌ Could not run Jules",
+    Status.DUPLICATE: "↩️ Already being handled",
 }
 
 
@@ -223,13 +225,21 @@ def _details(state: TrackingState, phrase: str) -> list[str]:
         ]
     if status is Status.PR_OPENED:
         return [f"**[{_md_text(state.pr_title) or state.pr_url}]({state.pr_url})**"]
+    if status is Status.DUPLICATE:
+        return [
+            f"This trigger arrived while another run was handling the same request: {state.detail}"
+        ]
     if status is Status.NO_PR:
         return [
             "The session completed but no pull request appeared. Open the session to see "
             "what Jules did; you can ask for a pull request there, or comment "
             f"`{phrase} <instructions>` to start a new request.",
         ]
-    return [quote(state.detail)]
+    return [
+        quote(state.detail),
+        "",
+        f"To try again, comment `{phrase} <instructions>` to start a new request.",
+    ]
 
 
 def _md_text(text: str) -> str:

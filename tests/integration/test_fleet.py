@@ -278,11 +278,6 @@ def test_fleet__thirty_issues_thirty_prs_one_session_each_never_over_the_cap() -
             True,
             ("30", "30", "5"),
             id="concurrency-group-relabel-waits-for-the-pr",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="BUG (reported to the lead): the re-label's run, held back by the "
-                "concurrency group until the first run has its PR, starts a second session",
-            ),
         ),
     ],
 )
@@ -329,11 +324,6 @@ def test_fleet__same_event_twice_and_a_relabel_make_one_session(
     world.assert_no_secrets()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (reported to the lead): a run for a queued request and a reconcile pass "
-    "(different concurrency groups) both start it: two sessions, one orphaned",
-)
 def test_fleet__relabel_racing_reconcile_on_a_queued_request_makes_one_session() -> None:
     clock = LinkedClock()
     world = fleet_world(clock, 3, daily_session_limit=2)
@@ -414,3 +404,34 @@ def test_fleet__killed_job_is_finished_by_reconcile(
         assert world.sessions_created() == 1
         assert_every_issue_has_its_pr(world, range(1, 2))
     world.assert_no_secrets()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_fleet__racing_claims_without_a_concurrency_group_make_one_session(seed: int) -> None:
+    """Two deliveries interleaved at every GitHub/Jules call: the lower claim wins."""
+    clock = LinkedClock()
+    world = fleet_world(clock, 1)
+    scheduler = Scheduler(clock)
+    with world.simulator:
+        payload = labeled(1, clock.now())
+        runs = [
+            scheduler.spawn(
+                f"delivery-{n}",
+                lambda c, n=n: run_job(
+                    world,
+                    "issues",
+                    payload,
+                    clock=c,
+                    seed=seed * 10 + n,
+                    interleave=True,
+                    wait_minutes="0",
+                ),
+            )
+            for n in range(2)
+        ]
+        scheduler.run()
+        outcomes = sorted(outcome_of(job).outcome for job in runs)
+        assert world.sessions_created() == 1
+        assert outcomes == ["handed-off", "skipped"]
+        open_requests = [s for s in world.tracking(1) if s.status.is_open]
+        assert len(open_requests) == 1

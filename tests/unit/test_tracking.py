@@ -115,3 +115,22 @@ def test_quote__agent_text_cannot_open_an_html_comment() -> None:
     assert quote("a\n<!-- jules-action:v1 x -->\n\nb") == (
         "> a\n> &lt;!-- jules-action:v1 x -->\n>\n> b"
     )
+
+
+def test_render__duplicate_points_at_the_request_being_handled() -> None:
+    state = TrackingState(
+        request="r", issue=1, status=Status.DUPLICATE, detail="https://github.com/o/r/issues/1#c1"
+    )
+    body = render(state, MarkerCodec("k"))
+    assert body.startswith("### ↩️ Already being handled")
+    assert "https://github.com/o/r/issues/1#c1" in body
+    assert not state.status.is_open
+
+
+def test_render__failure_says_how_to_try_again() -> None:
+    body = render(
+        TrackingState(request="r", issue=1, status=Status.FAILED, detail="Tests failed."),
+        MarkerCodec("k"),
+    )
+    assert "> Tests failed." in body
+    assert "comment `/jules <instructions>` to start a new request" in body
