@@ -231,7 +231,7 @@ def test_fleet__thirty_issues_thirty_prs_one_session_each_never_over_the_cap() -
             f"  simulated minutes to quiet: {cron.quiet_at / 60:.0f} "
             f"(simulator day {sim_start:%H:%M} -> {clock.sim.now():%a %H:%M} UTC)\n"
             f"  reconcile runner minutes:  {sum(p.end - p.start for p in passes) / 60:.0f} "
-            f"(without start-up; passes that retried a 429 take up to 5 min)\n"
+            f"(without start-up)\n"
             f"  max our sessions open at Jules (queued there or running) at a pass: "
             f"{max(p.jules_open for p in passes)}\n"
             f"  max our sessions holding a Jules slot at a pass: "
