@@ -12,19 +12,17 @@ caller asks GitHub for a role only when the answer matters:
    pass; triage, read and none do not.
 
 Schedule and dispatch runs need no check (``needs_no_check``): GitHub only lets people with
-write access dispatch a workflow, and a cron run has no outside actor. For ``workflow_run``
-chains, decide the upstream actor too and combine with ``require_all``.
+write access dispatch a workflow, and a cron run has no outside actor.
 Logins compare case-insensitively, as GitHub treats them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 from typing import Final
 
-from jules_action.errors import ConfigError
 from jules_action.events import Actor
 from jules_action.github_port import Role
 
@@ -63,23 +61,6 @@ def is_bot(actor: Actor) -> bool:
 def needs_no_check(kind: str) -> bool:
     """Schedule and dispatch runs: GitHub already required write access to start them."""
     return kind in _UNCHECKED_KINDS
-
-
-def validate_allowed_bots(bots: Sequence[str]) -> list[str]:
-    """The ``allowed-bots`` input, refusing ``*``.
-
-    Raises:
-        ConfigError: ``*`` is listed; any GitHub App installed anywhere could then comment
-            ``/jules`` on a public repository and inject a prompt.
-    """
-    if "*" in (bot.strip() for bot in bots):
-        raise ConfigError(
-            "allowed-bots: '*' is not accepted, because any GitHub App could then start Jules "
-            "sessions and inject prompts. List the bot logins explicitly, for example "
-            "'dependabot[bot], renovate[bot]'.",
-            input_name="allowed-bots",
-        )
-    return [bot.strip() for bot in bots if bot.strip()]
 
 
 def classify_actor(
@@ -138,17 +119,6 @@ def decide(actor_class: ActorClass, role: Role | None, *, login: str = "") -> Au
     return AuthDecision(
         False, f"{who} has the {role} role; write, maintain or admin is needed", "role"
     )
-
-
-def require_all(decisions: Sequence[AuthDecision]) -> AuthDecision:
-    """Several actors stand behind one request (a ``workflow_run`` chain): all must pass.
-
-    Returns the first refusal, or the first decision when every one allows.
-    """
-    if not decisions:
-        return AuthDecision(False, "no actor to authorize", "none")
-    refused = [decision for decision in decisions if not decision.allowed]
-    return refused[0] if refused else decisions[0]
 
 
 def _bot_name(login: str) -> str:

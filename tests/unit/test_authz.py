@@ -6,7 +6,6 @@ import pytest
 
 from jules_action import authz
 from jules_action.authz import ActorClass, AuthDecision
-from jules_action.errors import ConfigError
 from jules_action.events import Actor
 from jules_action.github_port import Role
 
@@ -187,27 +186,3 @@ def test_is_bot__by_type_or_suffix() -> None:
 )
 def test_needs_no_check__only_schedule_and_dispatch(kind: str, expected: bool) -> None:
     assert authz.needs_no_check(kind) is expected
-
-
-def test_validate_allowed_bots__refuses_the_wildcard() -> None:
-    with pytest.raises(ConfigError, match="'\\*' is not accepted") as info:
-        authz.validate_allowed_bots(["renovate[bot]", " * "])
-    assert info.value.input_name == "allowed-bots"
-    assert "List the bot logins explicitly" in info.value.message
-
-
-def test_validate_allowed_bots__strips_and_drops_blanks() -> None:
-    assert authz.validate_allowed_bots([" renovate[bot] ", "", "dependabot"]) == [
-        "renovate[bot]",
-        "dependabot",
-    ]
-
-
-def test_require_all__upstream_refusal_wins() -> None:
-    ok = AuthDecision(True, "@a has the write role", "role")
-    refused = AuthDecision(
-        False, "@b has the read role; write, maintain or admin is needed", "role"
-    )
-    assert authz.require_all([ok, refused]) == refused
-    assert authz.require_all([ok, ok]) == ok
-    assert authz.require_all([]) == AuthDecision(False, "no actor to authorize", "none")
