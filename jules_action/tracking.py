@@ -224,7 +224,8 @@ def _details(state: TrackingState, phrase: str) -> list[str]:
             "and work resumes.",
         ]
     if status is Status.PR_OPENED:
-        return [f"**[{_md_text(state.pr_title) or state.pr_url}]({state.pr_url})**"]
+        link = f"**[{_md_text(state.pr_title) or state.pr_url}]({state.pr_url})**"
+        return [link, "", quote(state.detail)] if state.detail else [link]
     if status is Status.DUPLICATE:
         return [
             f"This trigger arrived while another run was handling the same request: {state.detail}"

@@ -389,9 +389,12 @@ class Engine:
             return
         source = session.source
         head = f"{_slug(session.title)}-{session.id}"
+        # Jules writes its own description (a summary of the change), not the prompt; a
+        # closing reference appears only when the task asked for one and the agent obeyed,
+        # which the simulator leaves to the caller to check.
         body = (
-            f"{session.prompt}\n\n---\nThis pull request was created by Jules for session "
-            f"{session.id}.\n\n{TASK_URL.format(id=session.id)}"
+            f"{session.title or 'Changes'}\n\nThis pull request was created by Jules for "
+            f"session {session.id}.\n\n{TASK_URL.format(id=session.id)}"
         )
         request = {
             "owner": source.owner,

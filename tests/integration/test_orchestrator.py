@@ -336,3 +336,12 @@ def test_run__nothing_to_commit_ends_as_no_pr_after_one_nudge(world: World) -> N
     [body] = world.comment_bodies(1)
     assert body.startswith("### ⚠️ Jules finished without opening a pull request")
     assert world.github_state.get_issue(1).labels == []
+
+
+def test_run__pr_that_cannot_be_edited_is_flagged_on_the_issue(world: World) -> None:
+    world.github_state.forbid("edit_pull_body")
+    outcome = world.run("issues", labeled())
+    assert outcome.outcome == "pr-opened"
+    [body] = world.comment_bodies(1)
+    assert "does not say `Closes #1`" in body
+    assert "link it to this issue by hand" in body
