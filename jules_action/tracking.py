@@ -179,7 +179,16 @@ def render(state: TrackingState, codec: MarkerCodec, *, trigger_phrase: str = "/
     return "\n".join(lines)
 
 
+_RUNNING_HEADLINES: Final = {
+    "QUEUED": "⏳ Jules has queued this task (waiting for a free task slot)",
+    "PLANNING": "🧭 Jules is planning",
+    "PAUSED": "⏸️ The Jules session is paused",
+}
+
+
 def _headline(state: TrackingState) -> str:
+    if state.status is Status.RUNNING:
+        return _RUNNING_HEADLINES.get(state.state, _HEADLINES[Status.RUNNING])
     if state.status is Status.NEEDS_INPUT:
         if state.state == "AWAITING_PLAN_APPROVAL":
             return "✋ Jules has a plan and is waiting for approval"

@@ -134,3 +134,16 @@ def test_render__failure_says_how_to_try_again() -> None:
     )
     assert "> Tests failed." in body
     assert "comment `/jules <instructions>` to start a new request" in body
+
+
+def test_render__running_headline_follows_the_session_state() -> None:
+    codec = MarkerCodec("k")
+
+    def headline(jules_state: str) -> str:
+        body = render(TrackingState("r", 1, status=Status.RUNNING, state=jules_state), codec)
+        return body.splitlines()[0]
+
+    assert headline("QUEUED") == "### ⏳ Jules has queued this task (waiting for a free task slot)"
+    assert headline("PLANNING") == "### 🧭 Jules is planning"
+    assert headline("IN_PROGRESS") == "### ⚙️ Jules is working on this"
+    assert headline("PAUSED") == "### ⏸️ The Jules session is paused"
