@@ -63,6 +63,7 @@ from jules_action.triggers import Skip, Trigger, decide_trigger
 log = logging.getLogger("jules_action")
 T = TypeVar("T")
 
+MAX_CONTEXT_COMMENTS: Final = 30
 # A claim younger than this may belong to a run that is creating its session right now.
 CLAIM_IN_FLIGHT: Final = timedelta(minutes=2)
 # Claims older than this belong to the reconciler; a run leaves them alone.
@@ -220,19 +221,25 @@ def _run_on_issue(rt: Runtime, trigger: Trigger, issue: Issue) -> Outcome:
 def _context_comments(
     rt: Runtime, trigger: Trigger, comments: Sequence[CommentRecord]
 ) -> list[Comment]:
-    """Earlier comments by people who may trigger, unchanged since the request (TOCTOU)."""
+    """Earlier comments by people who may trigger, unchanged since the request (TOCTOU).
+
+    Only the latest ``MAX_CONTEXT_COMMENTS`` are considered, which also bounds the role
+    lookups (one per distinct author) on a busy issue.
+    """
     if trigger.requested_at is None:
         return []
-    roles: dict[str, bool] = {}
-
-    def authorized(login: str) -> bool:
-        if login not in roles:
-            author = next(c.author for c in candidates if c.author.login == login)
-            roles[login] = _authorize_actor(rt, author).allowed
-        return roles[login]
-
     own = trigger.comment.id if trigger.comment else None
     candidates = [Comment.from_record(c) for c in comments if c.id != own]
+    candidates = [c for c in candidates if c.created_at < trigger.requested_at]
+    candidates = candidates[-MAX_CONTEXT_COMMENTS:]
+    authors = {c.author.login: c.author for c in candidates}
+    verdicts: dict[str, bool] = {}
+
+    def authorized(login: str) -> bool:
+        if login not in verdicts:
+            verdicts[login] = _authorize_actor(rt, authors[login]).allowed
+        return verdicts[login]
+
     return select_context_comments(
         candidates, trigger_time=trigger.requested_at, is_authorized=authorized
     )
