@@ -376,8 +376,7 @@ def test_malformed_event_file__one_error_naming_the_file(
 
     assert result.returncode == 1, result.describe()
     assert result.outputs["outcome"] == "error"
-    # The message names the file by its variable; the path itself is not in it (see report).
-    assert_one_error(result, "The event file is not valid JSON", "GITHUB_EVENT_PATH")
+    assert_one_error(result, "The event file is not valid JSON", "GITHUB_EVENT_PATH", "event.json")
     assert result.summary.startswith("## Jules: ❌ Error\n")
     assert result.jules_requests == ()
     assert result.github_requests == []
