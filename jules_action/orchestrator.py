@@ -22,6 +22,7 @@ from jules_action.commands import is_approval
 from jules_action.config import GitHubContext, Settings
 from jules_action.errors import (
     GitHubError,
+    GitHubPermissionError,
     JulesActionError,
     JulesAPIError,
     JulesNotFound,
@@ -184,7 +185,7 @@ def _maybe_reply_unauthorized(rt: Runtime, trigger: Trigger) -> None:
         f"Thanks @{actor.login}! Only people with write access to this repository can "
         f"start Jules with `{rt.settings.trigger_phrase}`. A maintainer can do it for you."
     )
-    _quietly(lambda: rt.github.create_issue_comment(issue.number, body), "reply")
+    _quietly(rt, lambda: rt.github.create_issue_comment(issue.number, body), "reply")
 
 
 # --- runs with an issue --------------------------------------------------------------------
@@ -248,9 +249,13 @@ def _context_comments(
 def _acknowledge(rt: Runtime, trigger: Trigger, issue: Issue) -> None:
     if trigger.comment is not None:
         comment_id = trigger.comment.id
-        _quietly(lambda: rt.github.add_comment_reaction(comment_id, "eyes"), "add the 👀 reaction")
+        _quietly(
+            rt, lambda: rt.github.add_comment_reaction(comment_id, "eyes"), "add the 👀 reaction"
+        )
     else:
-        _quietly(lambda: rt.github.add_issue_reaction(issue.number, "eyes"), "add the 👀 reaction")
+        _quietly(
+            rt, lambda: rt.github.add_issue_reaction(issue.number, "eyes"), "add the 👀 reaction"
+        )
 
 
 def _new_request(
@@ -291,7 +296,9 @@ def _new_request(
         message = f"Another run is already handling this request: {link}"
         log.info(message)
         return Outcome("skipped", message)
-    _quietly(lambda: rt.github.add_label(issue.number, OPEN_LABEL), f"add the {OPEN_LABEL} label")
+    _quietly(
+        rt, lambda: rt.github.add_label(issue.number, OPEN_LABEL), f"add the {OPEN_LABEL} label"
+    )
     return _start_and_wait(rt, tracker, recovering=False)
 
 
@@ -742,19 +749,21 @@ class Tracker:
         if not self.store:
             return
         body = render(self.state, self.rt.codec, trigger_phrase=self.rt.settings.trigger_phrase)
-        if self.comment_id is None:
-            created = _quietly(
-                lambda: self.rt.github.create_issue_comment(self.issue, body),
-                "create the tracking comment",
-            )
-            if created is not None:
-                self.comment_id = created.id
-        else:
+        if self.comment_id is not None:
             comment_id = self.comment_id
             _quietly(
+                self.rt,
                 lambda: self.rt.github.edit_issue_comment(comment_id, body),
                 "update the tracking comment",
             )
+            return
+        try:
+            self.comment_id = self.rt.github.create_issue_comment(self.issue, body).id
+        except GitHubError as exc:
+            _warn(self.rt, f"Could not create the tracking comment: {exc.message}")
+            if isinstance(exc, GitHubPermissionError):
+                # Retrying on every state change would only repeat the refusal.
+                self.store = False
 
     def update(self, **changes: object) -> None:
         new = self.state.with_(**changes)
@@ -765,7 +774,11 @@ class Tracker:
     def finish(self) -> Outcome:
         """A final state: the request is closed, so the reconciler may forget the issue."""
         if self.store:
-            _quietly(lambda: self.rt.github.remove_label(self.issue, OPEN_LABEL), "remove a label")
+            _quietly(
+                self.rt,
+                lambda: self.rt.github.remove_label(self.issue, OPEN_LABEL),
+                "remove a label",
+            )
         return _outcome_from_state(self.state)
 
     def error(self, exc: JulesActionError, *, keep_open: bool = False) -> Outcome:
@@ -783,10 +796,18 @@ class Tracker:
         )
 
 
-def _quietly(action: Callable[[], T], what: str) -> T | None:
+def _quietly(rt: Runtime, action: Callable[[], T], what: str) -> T | None:
     """Run a GitHub write whose failure must not lose the session: warn and go on."""
     try:
         return action()
     except GitHubError as exc:
-        log.warning("Could not %s: %s", what, exc.message)
+        _warn(rt, f"Could not {what}: {exc.message}")
     return None
+
+
+def _warn(rt: Runtime, message: str) -> None:
+    """A ``::warning::`` annotation, repeated once in the step summary."""
+    log.warning(message)
+    line = f"- ⚠️ {message}"
+    if line not in rt.summary:
+        rt.summary.append(line)

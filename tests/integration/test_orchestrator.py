@@ -239,10 +239,15 @@ def test_run__bad_api_key_is_explained_and_never_shown(world: World) -> None:
 
 
 def test_run__missing_issue_permission_warns_but_keeps_the_session(world: World) -> None:
-    world.github_state.forbid("create_issue_comment")
+    """Refused once (times=1): a retry would succeed, so an empty thread proves no retry."""
+    world.github_state.forbid("create_issue_comment", times=1)
     outcome = world.run("issues", labeled())
     assert outcome.outcome == "pr-opened"
     assert world.comment_bodies(1) == []
+    warnings = [line for line in world.summaries[-1] if line.startswith("- ⚠️")]
+    assert len(warnings) == 1
+    assert "Could not create the tracking comment" in warnings[0]
+    assert "issues: write" in warnings[0]
 
 
 def test_run__dry_run_renders_the_prompt_only(world: World) -> None:
