@@ -263,17 +263,9 @@ def _new_request(
 ) -> Outcome:
     settings = rt.settings
     try:
-        branch = _starting_branch(rt, trigger)
-        context = _context_comments(rt, trigger, comments) if settings.include_comments else []
+        branch, prompt, title = _plan(rt, trigger, comments)
     except GitHubError as exc:
         return _fail_without_comment(rt, exc)
-    prompt = build_prompt(
-        trigger,
-        repository=rt.context.repository,
-        extra_instructions=settings.prompt,
-        comments=context,
-    ) + _request_tag(rt, trigger)
-    title = session_title(trigger, title_input=settings.title)
     if settings.dry_run:
         return _dry_run(rt, prompt, title, branch)
     state = TrackingState(
@@ -479,20 +471,38 @@ def _create_session(rt: Runtime, state: TrackingState) -> Session:
     return rt.jules.create_session(request)
 
 
-def _request_tag(rt: Runtime, trigger: Trigger) -> str:
-    """A line in the prompt that lets a later run find the session of this request."""
-    return f"\n\n(jules-action request {rt.context.repository} {trigger.request_key})"
+_TAG_PREFIX: Final = "(jules-action request "
+
+
+def _plan(rt: Runtime, trigger: Trigger, comments: Sequence[CommentRecord]) -> tuple[str, str, str]:
+    """Starting branch, prompt (ending with the request's tag) and title of a new session.
+
+    The tag is what lets a later run find this request's session if the job dies between
+    creating it and recording it.
+    """
+    branch = _starting_branch(rt, trigger)
+    context = _context_comments(rt, trigger, comments) if rt.settings.include_comments else []
+    prompt = build_prompt(
+        trigger,
+        repository=rt.context.repository,
+        extra_instructions=rt.settings.prompt,
+        comments=context,
+    )
+    tag = f"{_TAG_PREFIX}{rt.context.repository} {trigger.request_key})"
+    title = session_title(trigger, title_input=rt.settings.title)
+    return branch, f"{prompt}\n\n{tag}", title
 
 
 def _find_session_by_tag(rt: Runtime, state: TrackingState) -> Session | None:
     """After a job died between create and comment, the session exists: find it, never duplicate."""
-    if not state.prompt:
+    start = state.prompt.rfind(_TAG_PREFIX)
+    if start < 0:
         return None
-    tag = state.prompt[state.prompt.rfind("(jules-action request ") :]
+    tag = state.prompt[start:]
     for index, session in enumerate(rt.jules.list_sessions(page_size=100)):
         if index >= 200:
             break
-        if tag and tag in session.prompt:
+        if tag in session.prompt:
             log.info("Found the session created by an earlier run: %s.", session.id)
             return session
     return None
@@ -644,13 +654,9 @@ def _pull_number(url: str, repository: str) -> int | None:
 
 def _run_without_issue(rt: Runtime, trigger: Trigger) -> Outcome:
     try:
-        branch = _starting_branch(rt, trigger)
+        branch, prompt, title = _plan(rt, trigger, ())
     except GitHubError as exc:
         return _fail_without_comment(rt, exc)
-    prompt = build_prompt(
-        trigger, repository=rt.context.repository, extra_instructions=rt.settings.prompt
-    )
-    title = session_title(trigger, title_input=rt.settings.title)
     if rt.settings.dry_run:
         return _dry_run(rt, prompt, title, branch)
     state = TrackingState(

@@ -7,11 +7,15 @@ events, hand-off and reconcile, the conversation bridge and the no-PR nudge.
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from jules_action.config import GitHubContext
+from jules_action.events import parse_event
+from jules_action.orchestrator import run
 from jules_action.tracking import Status
 from tests.world import API_KEY, LinkedClock, World, load_payload, make_world
 
@@ -350,3 +354,21 @@ def test_run__pr_that_cannot_be_edited_is_flagged_on_the_issue(world: World) -> 
     [body] = world.comment_bodies(1)
     assert "does not say `Closes #1`" in body
     assert "link it to this issue by hand" in body
+
+
+def test_run__rerun_of_a_schedule_never_adopts_an_unrelated_session(world: World) -> None:
+    """Attempt 2 of a scheduled run looks for its own earlier session by tag, and only that."""
+    first = world.run("issues", labeled())
+    rt, http = world.runtime(prompt="Tidy the docs")
+    rt.context = GitHubContext.from_environ(
+        {
+            "GITHUB_REPOSITORY": "Codertocat/Hello-World",
+            "GITHUB_RUN_ID": "78",
+            "GITHUB_RUN_ATTEMPT": "2",
+        }
+    )
+    with http:
+        outcome = run(rt, parse_event("schedule", json.dumps(load_payload("schedule")).encode()))
+    assert outcome.outcome == "pr-opened"
+    assert outcome.session_id != first.session_id
+    assert world.sessions_created() == 2
