@@ -143,18 +143,13 @@ def _run(
             clock=clock,
             codec=MarkerCodec(settings.jules_api_key.get_secret_value()),
         )
-        if event is None:
-            return reconcile(rt), rt.summary
-        return _run_event(rt, event), rt.summary
-
-
-def _run_event(rt: Runtime, event: Event) -> Outcome:
-    try:
-        return run(rt, event)
-    except JulesActionError as exc:
-        message = explain(exc, repository=rt.context.repository)
-        log.error(message)
-        return Outcome("error", message)
+        try:
+            outcome = reconcile(rt) if event is None else run(rt, event)
+        except JulesActionError as exc:
+            message = explain(exc)
+            log.error(message)
+            outcome = Outcome("error", message)
+        return outcome, rt.summary
 
 
 def _read_event(context: GitHubContext) -> Event:

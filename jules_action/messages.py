@@ -31,7 +31,7 @@ def source_not_connected(repository: str) -> str:
     )
 
 
-def explain(error: JulesActionError, *, repository: str, branch: str = "") -> str:
+def explain(error: JulesActionError, *, branch: str = "") -> str:
     """The one message for ``error``: what went wrong and what to change."""
     if not isinstance(error, JulesAPIError):
         return error.message

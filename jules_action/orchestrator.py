@@ -432,7 +432,7 @@ def start_session(rt: Runtime, tracker: Tracker, *, recovering: bool) -> Outcome
         found = _find_session_by_tag(rt, state) if recovering else None
         session = found or _create_session(rt, state)
     except JulesRateLimited as exc:
-        detail = explain(exc, repository=rt.context.repository)
+        detail = explain(exc)
         tracker.update(status=Status.QUEUED, detail=detail)
         log.warning("Queued: %s", detail)
         return Outcome("queued", detail)
@@ -696,7 +696,7 @@ def _dry_run(rt: Runtime, prompt: str, title: str, branch: str) -> Outcome:
 
 
 def _fail_without_comment(rt: Runtime, error: JulesActionError) -> Outcome:
-    message = explain(error, repository=rt.context.repository)
+    message = explain(error)
     log.error(message)
     return Outcome("error", message)
 
@@ -788,7 +788,7 @@ class Tracker:
         return _outcome_from_state(self.state)
 
     def error(self, exc: JulesActionError, *, keep_open: bool = False) -> Outcome:
-        message = explain(exc, repository=self.rt.context.repository, branch=self.state.branch)
+        message = explain(exc, branch=self.state.branch)
         log.error(message)
         if keep_open:
             self.update(detail=message)
