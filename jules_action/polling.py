@@ -96,22 +96,33 @@ def _fingerprint(session: Session) -> tuple[str, ...]:
     return (session.state.value, update, str(len(session.outputs)))
 
 
+def ending(session: Session) -> PrOpened | Failed | NeedsInput | None:
+    """What one look at the session settles at once, whatever the waiting so far; pure.
+
+    A PR link wins in any state (it can appear before COMPLETED, or on FAILED); then a
+    failure; then a wait for a person. COMPLETED without a PR needs a grace period, which
+    the caller measures.
+    """
+    if session.pull_request is not None:
+        return PrOpened(session, session.pull_request)
+    if session.state is SessionState.FAILED:
+        return Failed(session)
+    if session.state in NEEDS_HUMAN:
+        return NeedsInput(session)
+    return None
+
+
 def next_step(
     session: Session, *, elapsed: float, memo: Memo, policy: PollPolicy
 ) -> tuple[Step, Memo]:
     """Classify one observation of ``session``; pure."""
     fingerprint = _fingerprint(session)
     changed = fingerprint != memo.fingerprint
-    pull_request = session.pull_request
-    # A PR link ends the wait in any state: it can appear before COMPLETED, or on FAILED.
-    if pull_request is not None:
-        return PrOpened(session, pull_request), replace(memo, changed=changed)
+    ended = ending(session)
+    if ended is not None:
+        return ended, replace(memo, changed=changed)
     state = session.state
     completed_at = memo.completed_at
-    if state is SessionState.FAILED:
-        return Failed(session), replace(memo, changed=changed)
-    if state in NEEDS_HUMAN:
-        return NeedsInput(session), replace(memo, changed=changed)
     if state is SessionState.COMPLETED:
         completed_at = elapsed if completed_at is None else completed_at
         if elapsed - completed_at >= policy.completed_grace:

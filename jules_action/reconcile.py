@@ -24,13 +24,11 @@ from jules_action.orchestrator import (
     start_session,
 )
 from jules_action.polling import (
-    NEEDS_HUMAN,
     TERMINAL,
     CompletedWithoutPr,
-    Failed,
     NeedsInput,
     PollPolicy,
-    PrOpened,
+    ending,
 )
 from jules_action.tracking import Status, Tracked, find_tracked, iso
 
@@ -111,23 +109,22 @@ def _startable(tracked: Tracked, now: datetime) -> bool:
 
 def _observe(rt: Runtime, tracker: Tracker, session: Session) -> None:
     """Apply one look at a session to its request (no waiting)."""
-    policy = PollPolicy(interval=rt.settings.poll_interval)
     now = rt.clock.now()
-    if session.pull_request is not None:
-        apply_step(rt, tracker, PrOpened(session, session.pull_request))
-    elif session.state is SessionState.FAILED:
-        apply_step(rt, tracker, Failed(session))
-    elif session.state in NEEDS_HUMAN:
+    ended = ending(session)
+    if isinstance(ended, NeedsInput):
+        # Post the question or plan once; later passes only keep looking.
         if (
             tracker.state.state != session.state.value
             or tracker.state.status is not Status.NEEDS_INPUT
         ):
-            apply_step(rt, tracker, NeedsInput(session))
+            apply_step(rt, tracker, ended)
+    elif ended is not None:
+        apply_step(rt, tracker, ended)
     elif session.state is SessionState.COMPLETED:
         since = tracker.state.completed_at
         if not since:
             tracker.update(state=session.state.value, completed_at=iso(now))
-        elif now - datetime.fromisoformat(since) >= timedelta(seconds=policy.completed_grace):
+        elif now - datetime.fromisoformat(since) >= timedelta(seconds=PollPolicy.completed_grace):
             nudged = apply_step(rt, tracker, CompletedWithoutPr(session)) is None
             if nudged:
                 tracker.update(completed_at=iso(now))
