@@ -791,12 +791,11 @@ class Tracker:
         message = explain(exc, branch=self.state.branch)
         log.error(message)
         if keep_open:
+            # The session may still be fine: leave the request open for the reconciler.
             self.update(detail=message)
-            return Outcome(
-                "error", message, self.state.session_id, self.state.session_url, self.state.state
-            )
-        self.update(status=Status.ERROR, detail=message)
-        self.finish()
+        else:
+            self.update(status=Status.ERROR, detail=message)
+            self.finish()
         return Outcome(
             "error", message, self.state.session_id, self.state.session_url, self.state.state
         )
