@@ -28,7 +28,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -150,20 +149,10 @@ def bench() -> Iterator[Bench]:
     state = RepositoryState(owner=OWNER, name=REPO, default_branch="master", now=clock.now)
     state.create_issue(title="Spelling error in the README file", body="Fix it.", author=OWNER)
 
-    def open_pull(request: dict[str, Any]) -> str:
-        pull = state.create_pull(
-            title=str(request["title"]),
-            head_ref=str(request["head"]),
-            base_ref=str(request["base"]),
-            body=str(request["body"]),
-            author=OWNER,
-        )
-        return state.html_url(pull.number)
-
     config = SimulatorConfig(
         api_keys=(API_KEY,), sources=(SourceConfig(OWNER, REPO, "master"),), seed=1
     )
-    simulator = Simulator(config, clock=clock.sim, on_pull_request=open_pull)
+    simulator = Simulator(config, clock=clock.sim, on_pull_request=state.open_pull_for_jules)
     world = Bench(clock, state, simulator)
     state.add_observer(world.observe)
     with simulator:

@@ -61,16 +61,6 @@ def run_demo(argv: Sequence[str], *, stdout: TextIO) -> int:
     )
     state.add_observer(printer.change)
 
-    def open_pull(request: dict[str, Any]) -> str:
-        pull = state.create_pull(
-            title=str(request.get("title") or "Jules changes"),
-            head_ref=str(request.get("head") or "jules"),
-            base_ref=str(request.get("base") or state.default_branch),
-            body=str(request.get("body") or ""),
-            author=state.owner,
-        )
-        return state.html_url(pull.number)
-
     config = SimulatorConfig(
         api_keys=(DEMO_KEY,),
         sources=(SourceConfig(state.owner, state.name, state.default_branch),),
@@ -82,7 +72,7 @@ def run_demo(argv: Sequence[str], *, stdout: TextIO) -> int:
         f"'{label}' (a real issues.labeled webhook payload); scenario '{args.scenario}'."
     )
     with (
-        Simulator(config, on_pull_request=open_pull) as sim,
+        Simulator(config, on_pull_request=state.open_pull_for_jules) as sim,
         GitHubStandin(state, token=DEMO_TOKEN) as github,
         tempfile.TemporaryDirectory(prefix="jules-action-demo-") as tmp,
     ):

@@ -144,22 +144,12 @@ def make_world(clock: LinkedClock, **sim_options: Any) -> World:
     sender = "Codertocat"
     state.set_role(sender, "admin")
 
-    def open_pull(request: dict[str, Any]) -> str:
-        pull = state.create_pull(
-            title=str(request.get("title") or "Jules"),
-            head_ref=str(request.get("head") or "jules"),
-            base_ref=str(request.get("base") or "master"),
-            body=str(request.get("body") or ""),
-            author=OWNER,
-        )
-        return state.html_url(pull.number)
-
     config = SimulatorConfig(
         api_keys=(API_KEY,),
         sources=(SourceConfig(OWNER, REPO, "master"),),
         **sim_options,
     )
-    simulator = Simulator(config, clock=clock.sim, on_pull_request=open_pull)
+    simulator = Simulator(config, clock=clock.sim, on_pull_request=state.open_pull_for_jules)
     return World(clock=clock, github_state=state, simulator=simulator)
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Final, TypeVar, cast, get_args
@@ -303,6 +303,20 @@ class RepositoryState:
             )
         )
         return issue
+
+    def open_pull_for_jules(self, request: Mapping[str, object]) -> str:
+        """The Jules simulator's ``on_pull_request`` hook: open the PR here, return its URL.
+
+        Jules PRs are authored by the repository's user (the owner here), not a bot.
+        """
+        pull = self.create_pull(
+            title=str(request.get("title") or "Jules changes"),
+            head_ref=str(request.get("head") or "jules"),
+            base_ref=str(request.get("base") or self.default_branch),
+            body=str(request.get("body") or ""),
+            author=self.owner,
+        )
+        return self.html_url(pull.number)
 
     def _new_issue(
         self,
