@@ -29,7 +29,7 @@ from jules_action.jules_client import JulesClient
 from jules_action.orchestrator import Outcome, Runtime, run
 from jules_action.reconcile import reconcile
 from jules_action.simulator import ManualClock, Simulator, SimulatorConfig, SourceConfig
-from jules_action.standin.state import RepositoryState, StateBackedGitHub
+from jules_action.standin.state import RepositoryState, StateBackedGitHub, comment_record
 from jules_action.tracking import MarkerCodec, find_tracked
 from tests.conftest import FakeClock
 
@@ -112,8 +112,6 @@ class World:
 
     def tracking(self, issue: int) -> list[Any]:
         comments = self.github_state.list_comments(issue)
-        from jules_action.standin.state import comment_record
-
         records = [comment_record(c, html_base=self.github_state.html_base) for c in comments]
         return [t.state for t in find_tracked(records, MarkerCodec(API_KEY))]
 
