@@ -40,13 +40,13 @@ from jules_action.events import parse_event  # noqa: E402
 from jules_action.jules_client import JulesClient  # noqa: E402
 from jules_action.orchestrator import Outcome, Runtime, run  # noqa: E402
 from jules_action.reconcile import reconcile  # noqa: E402
-from jules_action.simulator import ManualClock, Simulator, SimulatorConfig, SourceConfig  # noqa: E402
-from jules_action.standin.state import (  # noqa: E402
+from jules_action.tracking import MarkerCodec  # noqa: E402
+from jules_action_dev.simulator import ManualClock, Simulator, SimulatorConfig, SourceConfig  # noqa: E402
+from jules_action_dev.standin.state import (  # noqa: E402
     ChangeEvent,
     RepositoryState,
     StateBackedGitHub,
 )
-from jules_action.tracking import MarkerCodec  # noqa: E402
 
 OVERHEAD_PER_JOB = 20.0
 """Seconds a GitHub-hosted runner spends per job before the action's first line runs (queueing,

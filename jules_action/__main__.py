@@ -1,4 +1,4 @@
-"""``python -m jules_action``: run the action (or ``demo``)."""
+"""``python -m jules_action``: run the action."""
 
 from __future__ import annotations
 

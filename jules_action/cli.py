@@ -1,8 +1,8 @@
 """The composition root: the one module that reads the environment and builds real clients.
 
 ``python -m jules_action`` (and the image's ``entrypoint.py``) runs the action from the
-runner's variables; ``python -m jules_action demo`` runs the whole flow locally against
-the Jules simulator and a GitHub stand-in. Every expected failure ends as one message
+runner's variables (the local demo lives in the development package, ``jules_action_dev``).
+Every expected failure ends as one message
 (``::error::`` annotation, step summary, tracking comment where there is an issue), the
 ``outcome`` output and a defined exit code; the API key and token are masked first.
 """
@@ -44,19 +44,22 @@ SECRET_INPUTS = ("INPUT_JULES-API-KEY", "INPUT_GITHUB-TOKEN")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
+USAGE = """usage: python -m jules_action [run]
+
+Runs the action from the GitHub Actions environment: the action's inputs come from the
+INPUT_* variables and the event from GITHUB_EVENT_NAME / GITHUB_EVENT_PATH, as the runner
+sets them. To try the whole flow locally with no credentials: python -m jules_action_dev demo
+"""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python -m jules_action``."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if args[:1] == ["demo"]:
-        from jules_action.demo import run_demo
-
-        return run_demo(args[1:], stdout=sys.stdout)
-    if args and args[0] not in {"run"}:
-        sys.stderr.write(
-            "usage: python -m jules_action [run | demo]\n"
-            "  run   run the action from the GitHub Actions environment (default)\n"
-            "  demo  run the whole flow locally against the Jules simulator\n"
-        )
+    if any(arg in {"-h", "--help"} for arg in args):
+        sys.stdout.write(USAGE)
+        return EXIT_OK
+    if args not in ([], ["run"]):
+        sys.stderr.write(USAGE)
         return EXIT_USAGE
     return run_from_environ(dict(os.environ), stdout=sys.stdout)
 

@@ -1,9 +1,9 @@
 """Run the built action image once, end to end, against local stand-ins on the host.
 
 Called by ``scripts/container_smoke.sh`` after the image is built. On the host it starts the
-Jules simulator (``python -m jules_action.simulator --port 0 --config FILE``, which prints
+Jules simulator (``python -m jules_action_dev.simulator --port 0 --config FILE``, which prints
 ``Jules simulator listening on http://127.0.0.1:PORT/v1alpha``) and the GitHub stand-in
-(``jules_action.standin.GitHubStandin``) seeded from the real ``issues.labeled`` payload: the
+(``jules_action_dev.standin.GitHubStandin``) seeded from the real ``issues.labeled`` payload: the
 repository, the issue, the trigger label and the sender as a collaborator with write access.
 Then it runs the container the way the GitHub runner runs a Docker action (workspace, event
 file and file-command files bind-mounted under ``/github``, ``--workdir /github/workspace``,
@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from jules_action.standin import GitHubStandin
+    from jules_action_dev.standin import GitHubStandin
 
 ROOT = Path(__file__).resolve().parent.parent
 PAYLOAD = ROOT / "tests" / "payloads" / "github" / "issues.labeled.json"
@@ -45,7 +45,7 @@ LISTENING = re.compile(r"listening on (http://\S+)")
 def start_simulator(config: Path, timeout: float = 30.0) -> tuple[subprocess.Popen[str], str]:
     """Start the simulator on a free port; return the process and its API base URL."""
     command = shlex.split(
-        os.environ.get("SMOKE_SIMULATOR_CMD", f"{sys.executable} -m jules_action.simulator")
+        os.environ.get("SMOKE_SIMULATOR_CMD", f"{sys.executable} -m jules_action_dev.simulator")
     )
     command += ["--port", "0", "--config", str(config)]
     print(f"+ {shlex.join(command)}", flush=True)
@@ -79,7 +79,7 @@ def start_simulator(config: Path, timeout: float = 30.0) -> tuple[subprocess.Pop
 
 def seed_standin(payload: dict[str, Any]) -> GitHubStandin:
     """A running GitHub stand-in holding the payload's repository, issue and sender."""
-    from jules_action.standin import GitHubStandin, RepositoryState
+    from jules_action_dev.standin import GitHubStandin, RepositoryState
 
     repo = payload["repository"]
     issue = payload["issue"]

@@ -28,9 +28,9 @@ from jules_action.github_port import GitHubPort
 from jules_action.jules_client import JulesClient
 from jules_action.orchestrator import Outcome, Runtime, run
 from jules_action.reconcile import reconcile
-from jules_action.simulator import ManualClock, Simulator, SimulatorConfig, SourceConfig
-from jules_action.standin.state import RepositoryState, StateBackedGitHub, comment_record
 from jules_action.tracking import MarkerCodec, find_tracked
+from jules_action_dev.simulator import ManualClock, Simulator, SimulatorConfig, SourceConfig
+from jules_action_dev.standin.state import RepositoryState, StateBackedGitHub, comment_record
 from tests.conftest import FakeClock
 
 PAYLOADS = Path(__file__).parent / "payloads" / "github"

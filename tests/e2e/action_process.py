@@ -5,7 +5,7 @@
   ``action.yml`` with its default, like the runner does for a Docker action;
 * ``HeaderRecordingProxy`` is ``RecordingProxy`` for a separate process (PyGithub's reactions
   preview media type normalized) that also keeps every request's headers, for the secret scan;
-* ``SimulatorProcess`` runs ``python -m jules_action.simulator`` and parses its URL;
+* ``SimulatorProcess`` runs ``python -m jules_action_dev.simulator`` and parses its URL;
 * ``run_action`` runs the action and returns an ``ActionRun``: exit code, stdout, stderr, the
   ``GITHUB_OUTPUT`` and step-summary files, the GitHub requests and (when the simulator runs in
   this process) the Jules requests; ``ActionRun.assert_no_secrets`` is the secret scan.
@@ -29,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from jules_action.simulator import RecordedRequest, Simulator
+from jules_action_dev.simulator import RecordedRequest, Simulator
 from tests.github_mock.prism import ProxiedRequest, RecordingProxy, _ProxyHandler
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -152,11 +152,11 @@ class HeaderRecordingProxy(RecordingProxy):
 
 
 class SimulatorProcess:
-    """``python -m jules_action.simulator`` on port 0; ``stop()`` sends SIGTERM."""
+    """``python -m jules_action_dev.simulator`` on port 0; ``stop()`` sends SIGTERM."""
 
     def __init__(self, *args: str) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "jules_action.simulator", "--port", "0", *args],
+            [sys.executable, "-m", "jules_action_dev.simulator", "--port", "0", *args],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

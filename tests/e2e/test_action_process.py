@@ -25,9 +25,9 @@ from typing import Any
 
 import pytest
 
-from jules_action.demo import DEMO_KEY, DEMO_TOKEN
-from jules_action.simulator import Simulator, SimulatorConfig, SourceConfig
 from jules_action.tracking import MARKER_PREFIX
+from jules_action_dev.demo import DEMO_KEY, DEMO_TOKEN
+from jules_action_dev.simulator import Simulator, SimulatorConfig, SourceConfig
 from tests.e2e.action_process import (
     GITHUB_TOKEN,
     JULES_KEY,
@@ -456,7 +456,7 @@ def test_failed_session__outcome_failed_with_the_reason(
 
 def test_demo__runs_the_whole_flow_and_shows_the_pr_link(tmp_path: Path) -> None:
     completed = subprocess.run(
-        [sys.executable, "-m", "jules_action", "demo"],
+        [sys.executable, "-m", "jules_action_dev", "demo"],
         env={"PATH": os.environ.get("PATH", os.defpath), "HOME": str(tmp_path)},
         cwd=tmp_path,
         stdin=subprocess.DEVNULL,

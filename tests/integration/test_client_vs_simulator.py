@@ -27,7 +27,7 @@ from jules_action.jules_models import (
     SessionState,
     SourceContext,
 )
-from jules_action.simulator import Simulator, SimulatorConfig, SourceConfig
+from jules_action_dev.simulator import Simulator, SimulatorConfig, SourceConfig
 from tests.world import LinkedClock
 
 API_KEY = "sim-secret-key-0123"

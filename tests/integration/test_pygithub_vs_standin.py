@@ -17,7 +17,7 @@ import pytest
 from jules_action.errors import GitHubError, GitHubNotFound, GitHubPermissionError
 from jules_action.github_port import GitHubPort
 from jules_action.github_pygithub import PyGithubPort, build_github_port
-from jules_action.standin import GitHubStandin, RepositoryState, StateBackedGitHub
+from jules_action_dev.standin import GitHubStandin, RepositoryState, StateBackedGitHub
 
 TOKEN = "test-token-not-secret"
 

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from jules_action.simulator import ManualClock, Simulator, SimulatorConfig, SourceConfig
+from jules_action_dev.simulator import ManualClock, Simulator, SimulatorConfig, SourceConfig
 from tests.simulator.helpers import API_KEY
 
 

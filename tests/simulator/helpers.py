@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from jules_action.simulator import ManualClock
+from jules_action_dev.simulator import ManualClock
 
 API_KEY = "test-key"
 SOURCE = "sources/github/octo/widgets"

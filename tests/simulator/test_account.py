@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from jules_action.simulator import ManualClock, Simulator
-from jules_action.simulator.wire import parse_timestamp
+from jules_action_dev.simulator import ManualClock, Simulator
+from jules_action_dev.simulator.wire import parse_timestamp
 from tests.simulator.helpers import API_KEY, activities, create, poll, session_body
 
 

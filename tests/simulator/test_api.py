@@ -7,8 +7,8 @@ import re
 import httpx
 import pytest
 
-from jules_action.simulator import ManualClock, Simulator
-from jules_action.simulator.wire import parse_timestamp
+from jules_action_dev.simulator import ManualClock, Simulator
+from jules_action_dev.simulator.wire import parse_timestamp
 from tests.simulator.helpers import (
     API_KEY,
     SOURCE,

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from jules_action.simulator.__main__ import build_config, build_parser
+from jules_action_dev.simulator.__main__ import build_config, build_parser
 
 LISTENING = "Jules simulator listening on "
 
@@ -23,7 +23,7 @@ def test_cli__serves_on_port_zero_and_exits_cleanly_on_signal(
     config_file = tmp_path / "sim.json"
     config_file.write_text(json.dumps({"daily_session_limit": 5, "default_scenario": "failed"}))
     command = [
-        sys.executable, "-m", "jules_action.simulator", "--port", "0", "--api-key", "cli-key",
+        sys.executable, "-m", "jules_action_dev.simulator", "--port", "0", "--api-key", "cli-key",
         "--source", "octo/widgets@trunk", "--scenario", "happy", "--time-scale", "60",
         "--config", str(config_file),
     ]  # fmt: skip
@@ -52,7 +52,7 @@ def test_cli__bad_config_is_a_usage_error(tmp_path: Path) -> None:
     config_file.write_text(json.dumps({"no_such_setting": 1}))
 
     result = subprocess.run(
-        [sys.executable, "-m", "jules_action.simulator", "--config", str(config_file)],
+        [sys.executable, "-m", "jules_action_dev.simulator", "--config", str(config_file)],
         capture_output=True,
         text=True,
         timeout=30,

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from jules_action.simulator import ManualClock, ScaledClock, SimulatorConfig
-from jules_action.simulator.scenarios import asks_for_pull_request, parse_spec, spec_for_prompt
-from jules_action.simulator.wire import format_timestamp, parse_timestamp, prune
+from jules_action_dev.simulator import ManualClock, ScaledClock, SimulatorConfig
+from jules_action_dev.simulator.scenarios import asks_for_pull_request, parse_spec, spec_for_prompt
+from jules_action_dev.simulator.wire import format_timestamp, parse_timestamp, prune
 
 BASE = parse_timestamp("2026-11-24T09:00:00Z")
 

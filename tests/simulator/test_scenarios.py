@@ -7,7 +7,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from jules_action.simulator import ManualClock, Simulator
+from jules_action_dev.simulator import ManualClock, Simulator
 from tests.simulator.helpers import API_KEY, activities, create, kinds, poll
 
 

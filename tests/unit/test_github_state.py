@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from jules_action.errors import GitHubError, GitHubNotFound, GitHubPermissionError
-from jules_action.standin import (
+from jules_action_dev.standin import (
     ChangeEvent,
     RepositoryState,
     StateBackedGitHub,

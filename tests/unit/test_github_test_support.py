@@ -12,7 +12,7 @@ from tests.github_mock.trim_spec import BASE_URL_PLACEHOLDER, render_spec, trim_
 
 PAYLOADS = Path(__file__).resolve().parents[1] / "payloads" / "github"
 DEMO_COPY = (
-    Path(__file__).resolve().parents[2] / "jules_action" / "demo_data" / "issues.labeled.json"
+    Path(__file__).resolve().parents[2] / "jules_action_dev" / "demo_data" / "issues.labeled.json"
 )
 
 

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from jules_action.simulator.config import SimulatorConfig, SourceConfig
-from jules_action.simulator.engine import Engine, SessionRecord
-from jules_action.simulator.scenarios import MARKER, spec_for_prompt
-from jules_action.simulator.wire import (
+from jules_action_dev.simulator.config import SimulatorConfig, SourceConfig
+from jules_action_dev.simulator.engine import Engine, SessionRecord
+from jules_action_dev.simulator.scenarios import MARKER, spec_for_prompt
+from jules_action_dev.simulator.wire import (
     JsonObject,
     RpcError,
     bad_request,

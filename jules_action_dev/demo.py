@@ -1,4 +1,4 @@
-"""``python -m jules_action demo``: the whole flow on this machine, with no credentials.
+"""``python -m jules_action_dev demo``: the whole flow on this machine, with no credentials.
 
 Starts the Jules simulator and the GitHub stand-in on loopback, seeds the stand-in with the
 issue from a real ``issues.labeled`` webhook payload (``demo_data/``), and runs the action's
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 import threading
 import time
@@ -21,18 +22,38 @@ from typing import Any, TextIO
 from jules_action.cli import run_from_environ
 from jules_action.github_port import GitHubPort
 from jules_action.github_pygithub import build_github_port
-from jules_action.simulator import SCENARIO_NAMES, Simulator, SimulatorConfig, SourceConfig
-from jules_action.standin.render import format_change
-from jules_action.standin.server import GitHubStandin
-from jules_action.standin.state import ChangeEvent, RepositoryState
+from jules_action_dev.simulator import SCENARIO_NAMES, Simulator, SimulatorConfig, SourceConfig
+from jules_action_dev.standin.render import format_change
+from jules_action_dev.standin.server import GitHubStandin
+from jules_action_dev.standin.state import ChangeEvent, RepositoryState
 
 DEMO_KEY = "demo-jules-key"
 DEMO_TOKEN = "demo-github-token"
 
 
+USAGE = """usage: python -m jules_action_dev demo [--help] [options]
+
+  demo   run jules-action end to end against the Jules simulator and a local stand-in
+         for the GitHub issue thread (no credentials, nothing leaves this machine)
+
+The simulator alone: python -m jules_action_dev.simulator --help
+"""
+
+
+def main(argv: Sequence[str], *, stdout: TextIO) -> int:
+    """``python -m jules_action_dev``: dispatch to the demo; usage errors exit 2."""
+    if argv[:1] == ["demo"]:
+        return run_demo(argv[1:], stdout=stdout)
+    if list(argv) in (["-h"], ["--help"]):
+        stdout.write(USAGE)
+        return 0
+    sys.stderr.write(USAGE)
+    return 2
+
+
 def run_demo(argv: Sequence[str], *, stdout: TextIO) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m jules_action demo",
+        prog="python -m jules_action_dev demo",
         description="Run jules-action end to end against the Jules simulator and a local "
         "stand-in for the GitHub issue thread.",
     )
@@ -47,7 +68,7 @@ def run_demo(argv: Sequence[str], *, stdout: TextIO) -> int:
     args = parser.parse_args(list(argv))
 
     payload: dict[str, Any] = json.loads(
-        resources.files("jules_action").joinpath("demo_data/issues.labeled.json").read_bytes()
+        resources.files("jules_action_dev").joinpath("demo_data/issues.labeled.json").read_bytes()
     )
     repo, issue, label = payload["repository"], payload["issue"], payload["label"]["name"]
     printer = _Printer(stdout)

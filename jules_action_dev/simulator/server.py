@@ -20,11 +20,11 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from jules_action.simulator.api import ApiResponse, JulesApi
-from jules_action.simulator.clock import ScaledClock, SimClock
-from jules_action.simulator.config import SimulatorConfig
-from jules_action.simulator.engine import Engine, PullRequestHook
-from jules_action.simulator.wire import JsonObject, RpcError, micros_from_datetime
+from jules_action_dev.simulator.api import ApiResponse, JulesApi
+from jules_action_dev.simulator.clock import ScaledClock, SimClock
+from jules_action_dev.simulator.config import SimulatorConfig
+from jules_action_dev.simulator.engine import Engine, PullRequestHook
+from jules_action_dev.simulator.wire import JsonObject, RpcError, micros_from_datetime
 
 logger = logging.getLogger(__name__)
 

@@ -7,10 +7,10 @@ Owns the public Python API re-exported here; ``server`` does the I/O, ``engine``
 
 from __future__ import annotations
 
-from jules_action.simulator.clock import ManualClock, ScaledClock, SimClock
-from jules_action.simulator.config import DEFAULT_API_KEY, SimulatorConfig, SourceConfig
-from jules_action.simulator.scenarios import SCENARIO_NAMES
-from jules_action.simulator.server import RecordedRequest, Simulator
+from jules_action_dev.simulator.clock import ManualClock, ScaledClock, SimClock
+from jules_action_dev.simulator.config import DEFAULT_API_KEY, SimulatorConfig, SourceConfig
+from jules_action_dev.simulator.scenarios import SCENARIO_NAMES
+from jules_action_dev.simulator.server import RecordedRequest, Simulator
 
 __all__ = [
     "DEFAULT_API_KEY",

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-from jules_action.simulator.scenarios import ScenarioSpec, parse_spec
+from jules_action_dev.simulator.scenarios import ScenarioSpec, parse_spec
 
 DEFAULT_API_KEY = "jules-sim-key"
 

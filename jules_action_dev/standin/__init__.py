@@ -7,9 +7,9 @@ in-memory fake), ``GitHubStandin`` (the HTTP server PyGithub talks to) and ``ren
 
 from __future__ import annotations
 
-from jules_action.standin.render import format_change, render_thread
-from jules_action.standin.server import GitHubStandin, RecordedRequest
-from jules_action.standin.state import (
+from jules_action_dev.standin.render import format_change, render_thread
+from jules_action_dev.standin.server import GitHubStandin, RecordedRequest
+from jules_action_dev.standin.state import (
     ApiFailure,
     ChangeEvent,
     RepositoryState,

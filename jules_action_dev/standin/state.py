@@ -577,7 +577,7 @@ class RepositoryState:
 
     def render_thread(self, number: int, *, show_hidden: bool = False) -> str:
         """The issue thread as text (see ``standin.render.render_thread``)."""
-        from jules_action.standin.render import render_thread
+        from jules_action_dev.standin.render import render_thread
 
         text: str = render_thread(self, number, show_hidden=show_hidden)
         return text

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from jules_action.simulator.config import SimulatorConfig, SourceConfig
-from jules_action.simulator.scenarios import (
+from jules_action_dev.simulator.config import SimulatorConfig, SourceConfig
+from jules_action_dev.simulator.scenarios import (
     QUEUE_DELAY,
     REPLY_DELAY,
     AgentReply,
@@ -38,7 +38,7 @@ from jules_action.simulator.scenarios import (
     resume_script,
     script_for,
 )
-from jules_action.simulator.wire import JsonObject, RpcError, format_timestamp, not_found, prune
+from jules_action_dev.simulator.wire import JsonObject, RpcError, format_timestamp, not_found, prune
 
 SESSION_URL = "https://jules.google.com/session/{id}"
 TASK_URL = "https://jules.google.com/task/{id}"

@@ -27,8 +27,8 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
-from jules_action.standin.render import render_thread
-from jules_action.standin.state import (
+from jules_action_dev.standin.render import render_thread
+from jules_action_dev.standin.state import (
     ApiFailure,
     Comment,
     Issue,

@@ -1,4 +1,4 @@
-"""Command line for the simulator: ``python -m jules_action.simulator``; does I/O (reads the
+"""Command line for the simulator: ``python -m jules_action_dev.simulator``; does I/O (reads the
 config file, serves HTTP, prints the listening line, handles SIGINT/SIGTERM).
 
 Flags override values from ``--config``. Prints exactly one line on start:
@@ -17,14 +17,14 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from jules_action.simulator.config import SimulatorConfig
-from jules_action.simulator.scenarios import SCENARIO_NAMES
-from jules_action.simulator.server import Simulator
+from jules_action_dev.simulator.config import SimulatorConfig
+from jules_action_dev.simulator.scenarios import SCENARIO_NAMES
+from jules_action_dev.simulator.server import Simulator
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m jules_action.simulator",
+        prog="python -m jules_action_dev.simulator",
         description="Serve a local simulator of the Jules REST API v1alpha on 127.0.0.1.",
     )
     parser.add_argument("--config", type=Path, help="JSON config file (see the README)")

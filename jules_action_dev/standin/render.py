@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from jules_action.standin.state import ChangeEvent, ReactionEntry, RepositoryState
+    from jules_action_dev.standin.state import ChangeEvent, ReactionEntry, RepositoryState
 
 _HIDDEN = re.compile(r"<!--.*?-->", re.DOTALL)
 _EMOJI = {
