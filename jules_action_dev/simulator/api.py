@@ -1,5 +1,6 @@
-"""The Jules REST surface over the engine: routing, API-key check, request validation,
-pagination and page tokens, proto3 responses; pure request -> response, no I/O.
+"""The Jules REST surface over the engine: routing, API-key check, request validation, the
+sessions-list ``archived`` filter, pagination and page tokens, proto3 responses; pure
+request -> response, no I/O.
 
 The HTTP server hands every request to ``JulesApi.handle`` under one lock.
 """
@@ -40,6 +41,8 @@ _ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
         ("GET", f"sessions/{_SESSION_ID}", "sessions.get"),
         ("POST", f"sessions/{_SESSION_ID}:sendMessage", "sessions.sendMessage"),
         ("POST", f"sessions/{_SESSION_ID}:approvePlan", "sessions.approvePlan"),
+        ("POST", f"sessions/{_SESSION_ID}:archive", "sessions.archive"),
+        ("POST", f"sessions/{_SESSION_ID}:unarchive", "sessions.unarchive"),
         ("GET", f"sessions/{_SESSION_ID}/activities", "sessions.activities.list"),
         (
             "GET",
@@ -51,7 +54,7 @@ _ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
     )
 )
 _QUERY_PARAMS: dict[str, frozenset[str]] = {
-    "sessions.list": frozenset({"pageSize", "pageToken"}),
+    "sessions.list": frozenset({"pageSize", "pageToken", "filter"}),
     "sessions.activities.list": frozenset({"pageSize", "pageToken", "filter", "createTime"}),
     "sources.list": frozenset({"pageSize", "pageToken", "filter"}),
 }
@@ -68,6 +71,7 @@ _SOURCE_CONTEXT_FIELDS = frozenset(
 )
 _CREATE_TIME_FILTER = re.compile(r'^\s*create_?time\s*>\s*"?([^"\s]+)"?\s*$', re.IGNORECASE)
 _NAME_FILTER = re.compile(r'^\s*name\s*=\s*"?([^"\s]+)"?\s*$')
+_ARCHIVED_FILTER = re.compile(r"^\s*archived\s*(=|!=)\s*(true|false)\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,8 @@ class JulesApi:
             "sessions.get": self._get_session,
             "sessions.sendMessage": self._send_message,
             "sessions.approvePlan": self._approve_plan,
+            "sessions.archive": self._archive,
+            "sessions.unarchive": self._unarchive,
             "sessions.activities.list": self._list_activities,
             "sessions.activities.get": self._get_activity,
             "sources.list": self._list_sources,
@@ -158,6 +164,9 @@ class JulesApi:
             spec = spec_for_prompt(prompt, self._config.scenario_spec())
         except ValueError as error:
             raise bad_request("session.prompt", f"Bad [jules-sim:...] marker: {error}") from None
+        if spec.rejects_create:
+            # The live answer reported in jules-sdk #18 (exact body, no details).
+            raise RpcError("FAILED_PRECONDITION", "Precondition check failed.")
         session = self._engine.create(
             now_us=now_us,
             prompt=prompt,
@@ -203,9 +212,12 @@ class JulesApi:
     def _list_sessions(
         self, params: Mapping[str, str], query: dict[str, str], body: bytes, now_us: int
     ) -> JsonObject:
-        newest_first = list(reversed(self._engine.sessions))
+        """Newest first; archived sessions only when the ``filter`` asks for them."""
+        wanted = _archived_filter(query.get("filter", ""))
+        newest_first = [s for s in reversed(self._engine.sessions) if s.archived in wanted]
+        scope = ",".join(sorted(str(value) for value in wanted))
         page, token = self._page(
-            newest_first, lambda s: -s.seq, query, kind="sessions", scope="", default_size=30
+            newest_first, lambda s: -s.seq, query, kind="sessions", scope=scope, default_size=30
         )
         sessions = [self._engine.session_resource(session) for session in page]
         return prune({"sessions": sessions, "nextPageToken": token})
@@ -222,7 +234,6 @@ class JulesApi:
         self._engine.bump_offset(session)
         self._engine.advance(now_us)
         self._engine.check_faults(session, now_us, is_get=True)
-        self._engine.count_poll(session, now_us)
         return self._engine.session_resource(session)
 
     def _send_message(
@@ -242,6 +253,22 @@ class JulesApi:
         session = self._session(params, now_us, is_get=False)
         _fields(_json_object(body), frozenset(), "")
         self._engine.approve_plan(session, now_us)
+        return {}
+
+    def _archive(
+        self, params: Mapping[str, str], query: dict[str, str], body: bytes, now_us: int
+    ) -> JsonObject:
+        session = self._session(params, now_us, is_get=False)
+        _fields(_json_object(body), frozenset(), "")
+        self._engine.set_archived(session, True, now_us)
+        return {}
+
+    def _unarchive(
+        self, params: Mapping[str, str], query: dict[str, str], body: bytes, now_us: int
+    ) -> JsonObject:
+        session = self._session(params, now_us, is_get=False)
+        _fields(_json_object(body), frozenset(), "")
+        self._engine.set_archived(session, False, now_us)
         return {}
 
     # -- activities --------------------------------------------------------------------------
@@ -384,6 +411,29 @@ def _activities_after(query: dict[str, str]) -> int | None:
         return parse_timestamp(text)
     except ValueError:
         raise bad_request(field_name, f"Invalid timestamp: {text!r}") from None
+
+
+def _archived_filter(text: str) -> frozenset[bool]:
+    """Which ``archived`` values a sessions.list ``filter`` keeps (AIP-160 subset).
+
+    No filter: only sessions that are not archived (the SDK: "By default, archived sessions
+    are excluded"). Supported: ``archived = true|false`` and ``archived != true|false``, alone
+    or joined by ``OR``; anything else is 400 INVALID_ARGUMENT, as AIP-160 asks.
+    """
+    if not text.strip():
+        return frozenset({False})
+    wanted: set[bool] = set()
+    for term in re.split(r"\s+OR\s+", text.strip()):
+        match = _ARCHIVED_FILTER.match(term)
+        if match is None:
+            raise bad_request(
+                "filter",
+                f"Invalid filter {text!r}: only archived = true|false is supported.",
+                f"Invalid filter: {text}",
+            )
+        value = match.group(2).lower() == "true"
+        wanted.add(value if match.group(1) == "=" else not value)
+    return frozenset(wanted)
 
 
 def _source_filter(text: str) -> set[str] | None:

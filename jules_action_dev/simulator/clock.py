@@ -1,13 +1,16 @@
 """Session-time clocks for the simulator: a scaled real clock (reads the system clock) and a
 manual clock for deterministic tests (no I/O).
 
-Scenario timelines are in simulated seconds; the clock says which simulated instant it is now.
+Scenario timelines are in simulated seconds; the clock says which simulated instant it is now,
+and ``to_wall`` which instant a simulated one shows as in timestamps: a sped-up clock
+compresses its timeline back onto the wall clock, so no timestamp is ever in the future.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -17,20 +20,41 @@ class SimClock(Protocol):
         """The current simulated instant, timezone-aware (UTC)."""
         ...
 
+    def to_wall(self, moment: datetime) -> datetime:
+        """The instant to show in timestamps for simulated instant ``moment`` (never later
+        than the wall clock when ``moment`` is not later than ``now()``)."""
+        ...
+
 
 class ScaledClock:
-    """Real time sped up by ``time_scale``: 120 makes a 20-minute session pass in 10 s."""
+    """Real time sped up by ``time_scale``: 120 makes a 20-minute session pass in 10 s.
 
-    def __init__(self, time_scale: float = 1.0) -> None:
+    Simulated time starts at the wall clock and then runs ``time_scale`` times faster, so
+    ``now()`` is ahead of the wall clock; ``to_wall`` maps it back for timestamps. ``wall`` and
+    ``monotonic`` default to the system clocks (tests inject fakes).
+    """
+
+    def __init__(
+        self,
+        time_scale: float = 1.0,
+        *,
+        wall: Callable[[], datetime] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         if time_scale <= 0:
             raise ValueError("time_scale must be positive")
         self.time_scale = time_scale
-        self._start_wall = datetime.now(UTC)
-        self._start_monotonic = time.monotonic()
+        self._monotonic = monotonic
+        self._start_wall = (wall or (lambda: datetime.now(UTC)))()
+        self._start_monotonic = monotonic()
 
     def now(self) -> datetime:
-        elapsed = (time.monotonic() - self._start_monotonic) * self.time_scale
+        elapsed = (self._monotonic() - self._start_monotonic) * self.time_scale
         return self._start_wall + timedelta(seconds=elapsed)
+
+    def to_wall(self, moment: datetime) -> datetime:
+        """When, in real time, simulated ``moment`` came: the start plus elapsed / scale."""
+        return self._start_wall + (moment - self._start_wall) / self.time_scale
 
 
 class ManualClock:
@@ -43,6 +67,10 @@ class ManualClock:
     def now(self) -> datetime:
         with self._lock:
             return self._now
+
+    def to_wall(self, moment: datetime) -> datetime:
+        """A manual clock is its own wall clock."""
+        return moment
 
     def advance(self, seconds: float) -> None:
         if seconds < 0:

@@ -1,11 +1,17 @@
-"""The simulated Jules account: sessions, their scenario state machines, activities, the
-concurrency cap and the daily quota; pure, no I/O, not thread-safe (the server serialises calls).
+"""The simulated Jules account: sessions, their scenario state machines, activities, archiving,
+the concurrency cap and the daily quota; pure, no I/O, not thread-safe (the server serialises
+calls).
 
 Everything is driven by explicit ``now_us`` arguments (microseconds of simulated time). The
 engine is a small discrete-event simulation: ``advance(now_us)`` performs every due beat of
 every session in time order, so a slot freed at 12:20 promotes a queued session at 12:20
 even when nobody polled in between. With ``advance_per_get`` each session additionally runs
 ahead of the global clock by its own offset, bumped on every ``sessions.get`` of it.
+
+Timestamps shown to clients (``createTime``, ``updateTime``, activity and plan times) are not
+simulated instants: ``stamp`` maps the global simulated instant at which something happened to
+the instant to show, so a sped-up clock (or a per-session offset) never produces a timestamp
+ahead of the wall clock. Scheduling uses simulated time only.
 """
 
 from __future__ import annotations
@@ -29,11 +35,11 @@ from jules_action_dev.simulator.scenarios import (
     Fail,
     GeneratePlan,
     OpenPullRequest,
+    Pause,
     Progress,
     ScenarioSpec,
     SetState,
     Stall,
-    WaitForPolls,
     asks_for_pull_request,
     resume_script,
     script_for,
@@ -44,6 +50,8 @@ SESSION_URL = "https://jules.google.com/session/{id}"
 TASK_URL = "https://jules.google.com/task/{id}"
 PullRequestHook = Callable[[JsonObject], str | None]
 """Receives owner, repo, base, head, title, body, session_id; may return the PR URL to use."""
+Stamp = Callable[[int], int]
+"""Global simulated instant (µs) -> the instant (µs) to show in timestamps."""
 
 _SECOND = 1_000_000
 _PLAN_STEPS = (
@@ -78,6 +86,8 @@ class SessionRecord:
     auto_pr: bool
     spec: ScenarioSpec
     create_us: int
+    """Simulated instant of the create (scheduling); ``create_stamp_us`` is what is shown."""
+    create_stamp_us: int
     eligible_us: int
     beats: deque[Beat]
     faults_left: int
@@ -85,12 +95,18 @@ class SessionRecord:
     """Sessions leave the queue strictly in the order they entered it."""
     state: str = "QUEUED"
     update_us: int = 0
+    """Shown ``updateTime`` (a stamp, not a simulated instant)."""
     offset_us: int = 0
     queued: bool = True
     holds_slot: bool = False
     due_us: int | None = None
     blocked: str | None = None
-    polls_left: int = 0
+    """What the next beat waits for: "approval", "feedback", "paused" or "forever"."""
+    wake_us: int | None = None
+    """While blocked: when something happens anyway (local time), see ``wake_kind``."""
+    wake_kind: str = ""
+    """"inactive": the waiting plan's session reads COMPLETED; "resume": the web app resumes."""
+    archived: bool = False
     replies: list[int] = field(default_factory=list)
     pending_plan_id: str | None = None
     pr_opened: bool = False
@@ -112,10 +128,14 @@ class Engine:
         *,
         open_pull_request: PullRequestHook,
         rng: random.Random,
+        stamp: Stamp | None = None,
     ) -> None:
         self._config = config
         self._open_pull_request = open_pull_request
         self._rng = rng
+        self._stamp: Stamp = stamp or (lambda micros: micros)
+        self._event_us = 0
+        """Global simulated instant of what is being performed now; see ``_now_stamp``."""
         self._sessions: dict[str, SessionRecord] = {}
         self._order: list[SessionRecord] = []
         self._cursor_us = 0
@@ -160,6 +180,8 @@ class Engine:
                 "Try again tomorrow.",
             )
         self._creates_per_day[day] += 1
+        self._event_us = max(self._event_us, now_us)
+        shown = self._now_stamp()
         session = SessionRecord(
             id=self._new_session_id(),
             seq=len(self._order),
@@ -171,7 +193,8 @@ class Engine:
             auto_pr=auto_pr,
             spec=spec,
             create_us=now_us,
-            update_us=now_us,
+            create_stamp_us=shown,
+            update_us=shown,
             eligible_us=now_us + round(QUEUE_DELAY * _SECOND),
             beats=deque(script_for(spec)),
             faults_left=spec.count if spec.burst_status else 0,
@@ -201,37 +224,29 @@ class Engine:
             )
             raise RpcError(status, message, retry_after=session.spec.retry_after)
 
-    def count_poll(self, session: SessionRecord, now_us: int) -> None:
-        """A successful sessions.get; releases a ``WaitForPolls`` beat after enough of them."""
-        if session.blocked == "polls":
-            session.polls_left -= 1
-            if session.polls_left <= 0:
-                self._unblock(session, session.local(now_us))
-        self.advance(now_us)
-
     def approve_plan(self, session: SessionRecord, now_us: int) -> None:
+        """Approve the waiting plan, also when its session already reads COMPLETED (inactive)."""
         if session.blocked != "approval" or session.pending_plan_id is None:
             raise RpcError("FAILED_PRECONDITION", "There is no plan awaiting approval.")
+        self._event_us = max(self._event_us, now_us)
         at = session.local(now_us)
         self._add_activity(
-            session,
-            at,
-            "user",
-            "Plan approved",
-            {"planApproved": {"planId": session.pending_plan_id}},
+            session, "user", "Plan approved", {"planApproved": {"planId": session.pending_plan_id}}
         )
         session.pending_plan_id = None
-        self._set_state(session, "IN_PROGRESS", at)
+        self._set_state(session, "IN_PROGRESS")
         self._unblock(session, at)
         self.advance(now_us)
 
     def send_message(self, session: SessionRecord, prompt: str, now_us: int) -> None:
+        self._event_us = max(self._event_us, now_us)
         at = session.local(now_us)
         self._add_activity(
-            session, at, "user", "User message", {"userMessaged": {"userMessage": prompt}}
+            session, "user", "User message", {"userMessaged": {"userMessage": prompt}}
         )
-        if session.blocked == "feedback":
-            self._set_state(session, "IN_PROGRESS", at)
+        if session.blocked in ("feedback", "paused"):
+            # A message resumes a paused session, as typing into it in the web app does.
+            self._set_state(session, "IN_PROGRESS")
             self._unblock(session, at)
         elif session.is_terminal and not session.beats:
             spec = session.spec
@@ -242,10 +257,17 @@ class Engine:
             session.queued = True
             session.queue_position = self._next_queue_position()
             session.eligible_us = at
-            self._set_state(session, "QUEUED", at)
+            self._set_state(session, "QUEUED")
         else:
             session.replies.append(at + self._delay_us(REPLY_DELAY))
         self.advance(now_us)
+
+    def set_archived(self, session: SessionRecord, archived: bool, now_us: int) -> None:
+        """:archive / :unarchive; idempotent. Archiving changes neither state nor work."""
+        self._event_us = max(self._event_us, now_us)
+        if session.archived != archived:
+            session.archived = archived
+            session.update_us = max(session.update_us, self._now_stamp())
 
     # -- the event loop ----------------------------------------------------------------------
 
@@ -257,6 +279,7 @@ class Engine:
                 break
             at_global, _, kind, session = event
             self._cursor_us = max(self._cursor_us, at_global)
+            self._event_us = max(self._event_us, self._cursor_us)
             at = session.local(at_global)
             if kind == "start":
                 session.queued = False
@@ -265,11 +288,14 @@ class Engine:
             elif kind == "reply":
                 session.replies.remove(min(session.replies))
                 self._add_activity(
-                    session, at, "agent", "Agent message", {"agentMessaged": {"agentMessage": _ACK}}
+                    session, "agent", "Agent message", {"agentMessaged": {"agentMessage": _ACK}}
                 )
+            elif kind == "wake":
+                self._wake(session, at)
             else:
                 self._run_beat(session, at)
         self._cursor_us = max(self._cursor_us, now_us)
+        self._event_us = max(self._event_us, now_us)
 
     def _next_event(self) -> tuple[int, int, str, SessionRecord] | None:
         """The earliest pending event as (global time, tie-break, kind, session).
@@ -287,6 +313,8 @@ class Engine:
                 candidates.append((at, session.queue_position, "start", session))
             if session.due_us is not None:
                 candidates.append((session.due_us - offset, session.seq, "beat", session))
+            if session.wake_us is not None:
+                candidates.append((session.wake_us - offset, session.seq, "wake", session))
             if session.replies:
                 candidates.append((min(session.replies) - offset, session.seq, "reply", session))
         return min(candidates, key=lambda event: event[:2], default=None)
@@ -296,65 +324,82 @@ class Engine:
 
     def _unblock(self, session: SessionRecord, at: int) -> None:
         session.blocked = None
+        session.wake_us = None
         self._schedule_head(session, at)
+
+    def _wake(self, session: SessionRecord, at: int) -> None:
+        kind, session.wake_us = session.wake_kind, None
+        if kind == "inactive":
+            # The plan still waits, but the session reads COMPLETED, with no outputs and no
+            # sessionCompleted activity; approvePlan still works (SDK's "inactive" session).
+            self._set_state(session, "COMPLETED")
+        elif kind == "resume":
+            self._set_state(session, "IN_PROGRESS")
+            self._unblock(session, at)
+
+    def _block_until(
+        self, session: SessionRecord, what: str, at: int, after: float | None, wake_kind: str
+    ) -> None:
+        """Block the script on ``what``; with ``after``, ``wake_kind`` happens then anyway."""
+        session.blocked = what
+        if after is not None:
+            session.wake_us = at + self._delay_us(after)
+            session.wake_kind = wake_kind
 
     def _run_beat(self, session: SessionRecord, at: int) -> None:
         action = session.beats.popleft().action
         session.due_us = None
         match action:
             case SetState(state=state):
-                self._set_state(session, state, at)
+                self._set_state(session, state)
             case GeneratePlan():
-                self._generate_plan(session, at)
+                self._generate_plan(session)
             case ApprovePlan():
                 if session.require_approval:
-                    self._set_state(session, "AWAITING_PLAN_APPROVAL", at)
-                    session.blocked = "approval"
+                    inactive_after = session.spec.inactive_plan_after
+                    shown = "COMPLETED" if inactive_after == 0 else "AWAITING_PLAN_APPROVAL"
+                    self._set_state(session, shown)
+                    wake = inactive_after if inactive_after else None
+                    self._block_until(session, "approval", at, wake, "inactive")
                 else:
                     member = {"planApproved": {"planId": session.pending_plan_id}}
-                    self._add_activity(session, at, "system", "Plan approved", member)
+                    self._add_activity(session, "system", "Plan approved", member)
                     session.pending_plan_id = None
-                    self._set_state(session, "IN_PROGRESS", at)
-            case Progress(title=title, description=description, command=command):
-                artifacts = []
-                if command:
-                    output = (
-                        "........                                   [100%]\n8 passed in 0.42s\n"
-                    )
-                    artifacts.append(
-                        {"bashOutput": {"command": command, "output": output, "exitCode": 0}}
-                    )
+                    self._set_state(session, "IN_PROGRESS")
+            case Progress(title=title, description=description):
+                # No bashOutput artifacts: the live API stopped returning them (SDK fcd54b5).
                 member = {"progressUpdated": {"title": title, "description": description}}
-                self._add_activity(session, at, "agent", title, member, artifacts)
+                self._add_activity(session, "agent", title, member)
             case AskUser(question=question):
                 member = {"agentMessaged": {"agentMessage": question}}
-                self._add_activity(session, at, "agent", "Agent question", member)
-                self._set_state(session, "AWAITING_USER_FEEDBACK", at)
+                self._add_activity(session, "agent", "Agent question", member)
+                self._set_state(session, "AWAITING_USER_FEEDBACK")
                 session.blocked = "feedback"
             case AgentReply(text=text):
                 member = {"agentMessaged": {"agentMessage": text}}
-                self._add_activity(session, at, "agent", "Agent message", member)
+                self._add_activity(session, "agent", "Agent message", member)
             case OpenPullRequest():
-                self._open_pr(session, at)
+                self._open_pr(session)
             case Complete(open_pr=open_pr):
                 if open_pr:
-                    self._open_pr(session, at)
+                    self._open_pr(session)
                 self._add_activity(
                     session,
-                    at,
                     "agent",
                     "Session completed",
                     {"sessionCompleted": {}},
                     [self._change_set(session)],
                 )
-                self._finish(session, "COMPLETED", at)
+                self._finish(session, "COMPLETED")
             case Fail(reason=reason):
                 member = {"sessionFailed": {"reason": reason}}
-                self._add_activity(session, at, "system", "Session failed", member)
-                self._finish(session, "FAILED", at)
-            case WaitForPolls(polls=polls):
-                session.blocked = "polls"
-                session.polls_left = polls
+                self._add_activity(session, "system", "Session failed", member)
+                self._finish(session, "FAILED")
+            case Pause():
+                # Paused by a person in the web app: no activity, the slot stays taken.
+                self._set_state(session, "PAUSED")
+                resume_after = session.spec.web_app_resume_after
+                self._block_until(session, "paused", at, resume_after, "resume")
             case Stall():
                 session.blocked = "forever"
         if session.blocked is None:
@@ -362,28 +407,30 @@ class Engine:
 
     # -- effects of beats --------------------------------------------------------------------
 
-    def _set_state(self, session: SessionRecord, state: str, at: int) -> None:
+    def _now_stamp(self) -> int:
+        """The timestamp to show for what is being performed now."""
+        return self._stamp(self._event_us)
+
+    def _set_state(self, session: SessionRecord, state: str) -> None:
         if session.state != state:
             session.state = state
-            session.update_us = max(session.update_us, at)
+            session.update_us = max(session.update_us, self._now_stamp())
 
-    def _finish(self, session: SessionRecord, state: str, at: int) -> None:
-        self._set_state(session, state, at)
+    def _finish(self, session: SessionRecord, state: str) -> None:
+        self._set_state(session, state)
         session.holds_slot = False
 
-    def _generate_plan(self, session: SessionRecord, at: int) -> None:
+    def _generate_plan(self, session: SessionRecord) -> None:
         plan_id = self._hex_id()
         steps = [
             {"id": self._hex_id(), "title": title, "description": text, "index": index}
             for index, (title, text) in enumerate(_PLAN_STEPS)
         ]
-        plan = {"id": plan_id, "steps": steps, "createTime": format_timestamp(at)}
-        self._add_activity(
-            session, at, "agent", "Plan generated", {"planGenerated": {"plan": plan}}
-        )
+        plan = {"id": plan_id, "steps": steps, "createTime": format_timestamp(self._now_stamp())}
+        self._add_activity(session, "agent", "Plan generated", {"planGenerated": {"plan": plan}})
         session.pending_plan_id = plan_id
 
-    def _open_pr(self, session: SessionRecord, at: int) -> None:
+    def _open_pr(self, session: SessionRecord) -> None:
         # Faithful to the API: without AUTO_CREATE_PR (or without a repository) no PR is made.
         if session.pr_opened or not session.auto_pr or session.source is None:
             return
@@ -420,7 +467,7 @@ class Engine:
         }
         session.outputs.append({"pullRequest": pull_request})
         session.pr_opened = True
-        session.update_us = max(session.update_us, at)
+        session.update_us = max(session.update_us, self._now_stamp())
 
     def _change_set(self, session: SessionRecord) -> JsonObject:
         patch = (
@@ -442,19 +489,18 @@ class Engine:
     def _add_activity(
         self,
         session: SessionRecord,
-        at: int,
         originator: str,
         description: str,
         member: JsonObject,
         artifacts: list[JsonObject] | None = None,
     ) -> None:
         # Strictly increasing times keep "createTime > last seen" filters exact.
-        last = session.activities[-1].create_us if session.activities else session.create_us
+        last = session.activities[-1].create_us if session.activities else session.create_stamp_us
         session.activities.append(
             ActivityRecord(
                 id=self._hex_id(),
                 seq=len(session.activities),
-                create_us=max(at, last + 1),
+                create_us=max(self._now_stamp(), last + 1),
                 originator=originator,
                 description=description,
                 member=member,
@@ -478,11 +524,12 @@ class Engine:
                 "prompt": session.prompt,
                 "title": session.title,
                 "sourceContext": source_context,
-                "createTime": format_timestamp(session.create_us),
+                "createTime": format_timestamp(session.create_stamp_us),
                 "updateTime": format_timestamp(session.update_us),
                 "state": session.state,
                 "url": SESSION_URL.format(id=session.id),
                 "outputs": session.outputs,
+                "archived": session.archived,
             }
         )
 

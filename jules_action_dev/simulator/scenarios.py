@@ -2,7 +2,7 @@
 
 A scenario is a sequence of ``Beat``s: each waits ``delay`` simulated seconds after the previous
 one finished, then performs one ``Action``. Some actions block (plan approval, a question to
-the user, a number of polls, forever) until the engine sees the matching request. Scenario
+the user, a pause in the web app, forever) until the engine sees the matching request. Scenario
 specs look like ``name key=value ...`` and come from the operator (config / ``--scenario``) or
 from a ``[jules-sim:<spec>]`` marker in the prompt.
 """
@@ -40,7 +40,6 @@ class ApprovePlan:
 class Progress:
     title: str
     description: str
-    command: str = ""
 
 
 @dataclass(frozen=True)
@@ -69,8 +68,8 @@ class Fail:
 
 
 @dataclass(frozen=True)
-class WaitForPolls:
-    polls: int
+class Pause:
+    """A person pauses the session in the Jules web app: PAUSED until resumed."""
 
 
 @dataclass(frozen=True)
@@ -88,7 +87,7 @@ Action = (
     | OpenPullRequest
     | Complete
     | Fail
-    | WaitForPolls
+    | Pause
     | Stall
 )
 
@@ -101,12 +100,12 @@ class Beat:
 
 @dataclass(frozen=True)
 class ScenarioSpec:
-    """A scenario name plus its options (defaults shown in the README)."""
+    """A scenario name plus its options (defaults in the README)."""
 
     name: str
-    seconds: float = 60.0
+    seconds: float | None = None
+    """Scenario-specific duration; ``None`` means the scenario's own default."""
     count: int = 3
-    polls: int = 3
     retry_after: int | None = None
 
     @property
@@ -121,11 +120,31 @@ class ScenarioSpec:
 
     @property
     def forces_plan_approval(self) -> bool:
-        return self.name == "plan-approval"
+        return self.name in ("plan-approval", "plan-approval-inactive")
+
+    @property
+    def inactive_plan_after(self) -> float | None:
+        """plan-approval-inactive: seconds the plan shows AWAITING_PLAN_APPROVAL before the
+        session reads COMPLETED while the plan still waits (``None``: other scenarios)."""
+        if self.name != "plan-approval-inactive":
+            return None
+        return self.seconds or 0.0
+
+    @property
+    def web_app_resume_after(self) -> float | None:
+        """paused: seconds until a person resumes the session in the web app (``None``: never)."""
+        return self.seconds if self.name == "paused" else None
+
+    @property
+    def rejects_create(self) -> bool:
+        """precondition-failed: every create answers 400 FAILED_PRECONDITION."""
+        return self.name == "precondition-failed"
 
     @property
     def not_found_window(self) -> float:
-        return self.seconds if self.name == "not-found-window" else 0.0
+        if self.name != "not-found-window":
+            return 0.0
+        return DEFAULT_NOT_FOUND_SECONDS if self.seconds is None else self.seconds
 
     @property
     def burst_status(self) -> str | None:
@@ -134,6 +153,10 @@ class ScenarioSpec:
         )
 
 
+DEFAULT_NOT_FOUND_SECONDS = 60.0
+DEFAULT_LATE_PR_SECONDS = 90.0
+"""pr-after-completed: simulated seconds between COMPLETED and the PR output."""
+
 _OPENING = (
     Beat(0, SetState("PLANNING")),
     Beat(90, GeneratePlan()),
@@ -141,10 +164,7 @@ _OPENING = (
 )
 _EXPLORE = Beat(240, Progress("Exploring the codebase", "Reading the files the task touches."))
 _IMPLEMENT = Beat(300, Progress("Implementing the change", "Editing the code for the task."))
-_TEST = Beat(
-    300,
-    Progress("Running the tests", "All tests pass.", command="python -m pytest -q"),
-)
+_TEST = Beat(300, Progress("Running the tests", "All tests pass."))
 _WORK = (_EXPLORE, _IMPLEMENT, _TEST)
 QUESTION = "Should the change keep backwards compatibility with the old behaviour?"
 FAILURE_REASON = "The agent could not get the test suite to pass after several attempts."
@@ -171,14 +191,29 @@ _SCRIPTS: dict[str, tuple[Beat, ...]] = {
         _TEST,
         Beat(210, Complete(open_pr=True)),
     ),
+    "paused": (
+        *_OPENING,
+        _EXPLORE,
+        _IMPLEMENT,
+        Beat(120, Pause()),
+        _TEST,
+        Beat(210, Complete(open_pr=True)),
+    ),
     "stuck": (*_OPENING, _EXPLORE, _IMPLEMENT, Beat(0, Stall())),
 }
-for _fault in ("plan-approval", "not-found-window", "rate-limit-burst", "unavailable-burst"):
-    _SCRIPTS[_fault] = _SCRIPTS["happy"]
+for _variant in (
+    "plan-approval",
+    "plan-approval-inactive",
+    "not-found-window",
+    "rate-limit-burst",
+    "unavailable-burst",
+    "precondition-failed",
+):
+    _SCRIPTS[_variant] = _SCRIPTS["happy"]
 
 SCENARIO_NAMES = tuple(sorted(_SCRIPTS))
 
-_OPTION_NAMES = {"seconds", "count", "polls", "retry-after", "retry_after"}
+_OPTION_NAMES = {"seconds", "count", "retry-after", "retry_after"}
 
 
 def parse_spec(text: str) -> ScenarioSpec:
@@ -193,19 +228,19 @@ def parse_spec(text: str) -> ScenarioSpec:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or key not in _OPTION_NAMES:
-            raise ValueError(
-                f"bad scenario option {pair!r}; use seconds=, count=, polls=, retry-after="
-            )
+            raise ValueError(f"bad scenario option {pair!r}; use seconds=, count=, retry-after=")
         try:
-            options[key.replace("-", "_")] = float(value)
+            number = float(value)
         except ValueError:
             raise ValueError(f"scenario option {key} needs a number, got {value!r}") from None
+        if not number >= 0:  # also rejects nan
+            raise ValueError(f"scenario option {key} must not be negative, got {value!r}")
+        options[key.replace("-", "_")] = number
     retry_after = options.get("retry_after")
     return ScenarioSpec(
         name=name,
-        seconds=options.get("seconds", ScenarioSpec.seconds),
+        seconds=options.get("seconds"),
         count=int(options.get("count", ScenarioSpec.count)),
-        polls=int(options.get("polls", ScenarioSpec.polls)),
         retry_after=None if retry_after is None else int(retry_after),
     )
 
@@ -219,7 +254,8 @@ def spec_for_prompt(prompt: str, default: ScenarioSpec) -> ScenarioSpec:
 def script_for(spec: ScenarioSpec) -> tuple[Beat, ...]:
     beats = _SCRIPTS[spec.name]
     if spec.name == "pr-after-completed":
-        beats = (*beats, Beat(0, WaitForPolls(spec.polls)), Beat(0, OpenPullRequest()))
+        late = DEFAULT_LATE_PR_SECONDS if spec.seconds is None else spec.seconds
+        beats = (*beats, Beat(late, OpenPullRequest()))
     return beats
 
 

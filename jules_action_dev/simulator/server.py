@@ -24,7 +24,12 @@ from jules_action_dev.simulator.api import ApiResponse, JulesApi
 from jules_action_dev.simulator.clock import ScaledClock, SimClock
 from jules_action_dev.simulator.config import SimulatorConfig
 from jules_action_dev.simulator.engine import Engine, PullRequestHook
-from jules_action_dev.simulator.wire import JsonObject, RpcError, micros_from_datetime
+from jules_action_dev.simulator.wire import (
+    JsonObject,
+    RpcError,
+    datetime_from_micros,
+    micros_from_datetime,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +69,7 @@ class Simulator:
         self.clock: SimClock = clock or ScaledClock(self.config.time_scale)
         rng = random.Random(self.config.seed)
         hook: PullRequestHook = on_pull_request or (lambda _request: None)
-        self._engine = Engine(self.config, open_pull_request=hook, rng=rng)
+        self._engine = Engine(self.config, open_pull_request=hook, rng=rng, stamp=self._stamp)
         self._api = JulesApi(self.config, self._engine, token_salt=f"{rng.getrandbits(64):016x}")
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
@@ -161,6 +166,13 @@ class Simulator:
 
     def _now_us(self) -> int:
         return micros_from_datetime(self.clock.now())
+
+    def _stamp(self, micros: int) -> int:
+        """Simulated instant -> shown timestamp, through the clock's ``to_wall``."""
+        to_wall = getattr(self.clock, "to_wall", None)
+        if to_wall is None:  # a clock written before to_wall existed: show simulated time
+            return micros
+        return micros_from_datetime(to_wall(datetime_from_micros(micros)))
 
 
 class _Server(ThreadingHTTPServer):

@@ -95,6 +95,10 @@ def micros_from_datetime(moment: datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
+def datetime_from_micros(micros: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=micros)
+
+
 def format_timestamp(micros: int) -> str:
     """RFC 3339 in UTC with Z, with 0, 3 or 6 fractional digits like Google's JSON mapping."""
     moment = _EPOCH + timedelta(microseconds=micros)

@@ -160,7 +160,8 @@ def test_auth__header_name_is_case_insensitive(simulator: Simulator) -> None:
         ("GET", "/v1alpha/nothing"),
         ("GET", "/v2/sessions"),
         ("DELETE", "/v1alpha/sessions/123"),
-        ("POST", "/v1alpha/sessions/123:archive"),
+        ("POST", "/v1alpha/sessions/123:delete"),
+        ("GET", "/v1alpha/sessions/123:archive"),
         ("GET", "/v1alpha/sessions/123/activities/abc/extra"),
     ],
 )
@@ -290,8 +291,6 @@ def test_activities__proto3_omits_defaults(client: httpx.Client, manual_clock: M
     steps = items[0]["planGenerated"]["plan"]["steps"]
     assert "index" not in steps[0]
     assert [step.get("index") for step in steps[1:]] == [1, 2, 3]
-    bash = next(a for a in items if "artifacts" in a and "bashOutput" in a["artifacts"][0])
-    assert "exitCode" not in bash["artifacts"][0]["bashOutput"]
     assert "artifacts" not in items[1]
     completed = items[-1]
     assert completed["sessionCompleted"] == {}
@@ -300,6 +299,97 @@ def test_activities__proto3_omits_defaults(client: httpx.Client, manual_clock: M
     assert patch["gitPatch"]["unidiffPatch"].startswith("diff --git")
     assert re.fullmatch(r"[0-9a-f]{40}", patch["gitPatch"]["baseCommitId"])
     assert patch["gitPatch"]["suggestedCommitMessage"]
+
+
+# -- archive / unarchive and the sessions.list filter ------------------------------------
+
+
+def listed_ids(client: httpx.Client, filter: str | None = None) -> list[str]:
+    params = {"pageSize": 100} if filter is None else {"pageSize": 100, "filter": filter}
+    response = client.get("/sessions", params=params)
+    assert response.status_code == 200, response.text
+    return [s["id"] for s in response.json().get("sessions", [])]
+
+
+def test_archive__hides_from_default_list_until_unarchived(
+    client: httpx.Client, manual_clock: ManualClock
+) -> None:
+    kept, hidden = create(client, "Kept")["id"], create(client, "Hidden")["id"]
+
+    archived = client.post(f"/sessions/{hidden}:archive", json={})
+    manual_clock.advance(1300)
+    shown = client.get(f"/sessions/{hidden}").json()
+    lists = {f: listed_ids(client, f) for f in (None, "archived = true", "archived = false")}
+    unarchived = client.post(f"/sessions/{hidden}:unarchive")
+    after = listed_ids(client)
+
+    assert (archived.status_code, archived.json()) == (200, {})
+    # Archiving hides the session; it is still readable by id and its work goes on.
+    assert shown["archived"] is True
+    assert shown["state"] == "COMPLETED"
+    assert lists == {None: [kept], "archived = true": [hidden], "archived = false": [kept]}
+    assert (unarchived.status_code, unarchived.json()) == (200, {})
+    assert after == [hidden, kept]
+    assert "archived" not in client.get(f"/sessions/{hidden}").json()  # proto3: false omitted
+
+
+@pytest.mark.parametrize(
+    ("filter", "expected"),
+    [
+        ("archived=true", {"hidden"}),
+        ("ARCHIVED = TRUE", {"hidden"}),
+        ("archived != true", {"kept"}),
+        ("archived != false", {"hidden"}),
+        ("archived = true OR archived = false", {"hidden", "kept"}),
+    ],
+)
+def test_sessions_list__archived_filter_grammar(
+    client: httpx.Client, filter: str, expected: set[str]
+) -> None:
+    ids = {"kept": create(client, "Kept")["id"], "hidden": create(client, "Hidden")["id"]}
+    client.post(f"/sessions/{ids['hidden']}:archive", json={})
+
+    assert set(listed_ids(client, filter)) == {ids[name] for name in expected}
+
+
+@pytest.mark.parametrize(
+    "filter", ["state = COMPLETED", "archived = yes", "archived", "archived = true AND x", "x"]
+)
+def test_sessions_list__unsupported_filter_is_invalid_argument(
+    client: httpx.Client, filter: str
+) -> None:
+    error = error_of(client.get("/sessions", params={"filter": filter}), 400, "INVALID_ARGUMENT")
+
+    details = error["details"]
+    assert isinstance(details, list)
+    assert details[0]["@type"] == BAD_REQUEST_TYPE
+    assert details[0]["fieldViolations"][0]["field"] == "filter"
+
+
+def test_archive__is_idempotent_and_validates_like_other_methods(client: httpx.Client) -> None:
+    sid = create(client)["id"]
+
+    twice = [client.post(f"/sessions/{sid}:archive", json={}) for _ in range(2)]
+    unknown = client.post("/sessions/999:archive", json={})
+    with_field = client.post(f"/sessions/{sid}:unarchive", json={"force": True})
+
+    assert [r.status_code for r in twice] == [200, 200]
+    error_of(unknown, 404, "NOT_FOUND")
+    error_of(with_field, 400, "INVALID_ARGUMENT")
+
+
+def test_sessions_list__page_token_belongs_to_its_filter(client: httpx.Client) -> None:
+    for n in range(3):
+        client.post(f"/sessions/{create(client, f'Task {n}')['id']}:archive", json={})
+    token = client.get("/sessions", params={"pageSize": 1, "filter": "archived = true"}).json()[
+        "nextPageToken"
+    ]
+
+    rest = client.get("/sessions", params={"filter": "archived = true", "pageToken": token})
+    other = client.get("/sessions", params={"pageToken": token})
+
+    assert len(rest.json()["sessions"]) == 2
+    error_of(other, 400, "INVALID_ARGUMENT")
 
 
 # -- pagination ---------------------------------------------------------------------------

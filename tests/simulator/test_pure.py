@@ -60,10 +60,38 @@ def test_parse_spec__reads_options() -> None:
     )  # fmt: skip
 
 
-@pytest.mark.parametrize("text", ["", "nope", "happy count", "happy colour=red", "happy count=x"])
+@pytest.mark.parametrize(
+    "text",
+    ["", "nope", "happy count", "happy colour=red", "happy count=x", "paused seconds=-1",
+     "pr-after-completed polls=3"],
+)  # fmt: skip
 def test_parse_spec__rejects_bad_specs(text: str) -> None:
     with pytest.raises(ValueError, match=r"scenario"):
         parse_spec(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "inactive_after", "resume_after", "not_found"),
+    [
+        ("plan-approval-inactive", 0.0, None, 0.0),
+        ("plan-approval-inactive seconds=300", 300.0, None, 0.0),
+        ("paused", None, None, 0.0),
+        ("paused seconds=600", None, 600.0, 0.0),
+        ("not-found-window", None, None, 60.0),
+        ("not-found-window seconds=5", None, None, 5.0),
+        ("happy seconds=5", None, None, 0.0),
+    ],
+)
+def test_parse_spec__seconds_means_what_the_scenario_says(
+    text: str, inactive_after: float | None, resume_after: float | None, not_found: float
+) -> None:
+    spec = parse_spec(text)
+
+    assert spec.inactive_plan_after == inactive_after
+    assert spec.web_app_resume_after == resume_after
+    assert spec.not_found_window == not_found
+    assert spec.forces_plan_approval is text.startswith("plan-approval")
+    assert spec.rejects_create is False
 
 
 def test_spec_for_prompt__first_marker_wins_else_default() -> None:

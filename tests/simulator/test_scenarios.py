@@ -106,23 +106,40 @@ def test_scenario_pr_while_in_progress__pr_appears_before_completion(
     assert done["outputs"] == working["outputs"]
 
 
-def test_scenario_pr_after_completed__pr_appears_on_the_third_completed_poll(
+def listed(client: httpx.Client, session_id: str) -> dict[str, object]:
+    """The session as sessions.list shows it (no sessions.get of it)."""
+    response = client.get("/sessions", params={"pageSize": 100})
+    assert response.status_code == 200, response.text
+    return next(s for s in response.json()["sessions"] if s["id"] == session_id)
+
+
+def test_scenario_pr_after_completed__pr_comes_with_time_not_with_gets(
     client: httpx.Client, manual_clock: ManualClock
 ) -> None:
     sid = create(client, "[jules-sim:pr-after-completed] Fix it")["id"]
 
-    polls = [poll(client, manual_clock, sid, 1300 if n == 0 else 10) for n in range(3)]
+    manual_clock.advance(1250)
+    completed = listed(client, sid)
+    manual_clock.advance(60)
+    with_pr = listed(client, sid)
 
-    assert [p["state"] for p in polls] == ["COMPLETED"] * 3
-    assert ["outputs" in p for p in polls] == [False, False, True]
+    assert completed["state"] == with_pr["state"] == "COMPLETED"
+    assert "outputs" not in completed
+    assert pull_request(with_pr)["url"].endswith("/pull/1")
+    assert with_pr["updateTime"] > completed["updateTime"]
+    assert client.get(f"/sessions/{sid}").json()["outputs"] == with_pr["outputs"]
 
 
-def test_scenario_pr_after_completed__polls_option_changes_the_count(
+def test_scenario_pr_after_completed__seconds_option_sets_the_delay(
     client: httpx.Client, manual_clock: ManualClock
 ) -> None:
-    sid = create(client, "[jules-sim:pr-after-completed polls=1] Fix it")["id"]
+    sid = create(client, "[jules-sim:pr-after-completed seconds=600] Fix it")["id"]
 
-    assert "outputs" in poll(client, manual_clock, sid, 1300)
+    gets = [poll(client, manual_clock, sid, 1300 if n == 0 else 1) for n in range(20)]
+    later = poll(client, manual_clock, sid, 600)
+
+    assert all("outputs" not in got and got["state"] == "COMPLETED" for got in gets)
+    assert "outputs" in later
 
 
 def test_scenario_completed_no_pr__message_asking_for_pr_resumes_and_opens_one(
@@ -296,3 +313,130 @@ def test_scenario_no_changes__even_a_pr_request_completes_without_pr(
     assert resumed["state"] == "IN_PROGRESS"
     assert finished["state"] == "COMPLETED"
     assert "outputs" not in finished
+
+
+def test_scenario_plan_approval_inactive__reads_completed_while_the_plan_waits(
+    client: httpx.Client, manual_clock: ManualClock
+) -> None:
+    sid = create(client, "[jules-sim:plan-approval-inactive] Fix it")["id"]
+    states = [poll(client, manual_clock, sid, step)["state"] for step in (60, 70, 60, 86_400)]
+    inactive = poll(client, manual_clock, sid, 0)
+    assert states == ["PLANNING", "PLANNING", "COMPLETED", "COMPLETED"]
+    assert "outputs" not in inactive
+    assert kinds(activities(client, sid)) == ["planGenerated"]
+
+    approved = client.post(f"/sessions/{sid}:approvePlan", json={})
+    working = poll(client, manual_clock, sid, 0)
+    done = poll(client, manual_clock, sid, 1200)
+    again = client.post(f"/sessions/{sid}:approvePlan", json={})
+
+    assert (approved.status_code, approved.json()) == (200, {})
+    assert working["state"] == "IN_PROGRESS"
+    assert working["updateTime"] > inactive["updateTime"]
+    assert done["state"] == "COMPLETED"
+    assert pull_request(done)["url"].endswith("/pull/1")
+    items = activities(client, sid)
+    assert kinds(items) == [
+        "planGenerated", "planApproved", "progressUpdated", "progressUpdated",
+        "progressUpdated", "sessionCompleted",
+    ]  # fmt: skip
+    assert items[1]["originator"] == "user"
+    assert items[1]["planApproved"]["planId"] == items[0]["planGenerated"]["plan"]["id"]
+    assert again.json()["error"]["status"] == "FAILED_PRECONDITION"
+
+
+def test_scenario_plan_approval_inactive__seconds_shows_awaiting_first(
+    client: httpx.Client, manual_clock: ManualClock
+) -> None:
+    sid = create(client, "[jules-sim:plan-approval-inactive seconds=300] Fix it")["id"]
+
+    awaiting = poll(client, manual_clock, sid, 200)
+    inactive = poll(client, manual_clock, sid, 310)
+    message = client.post(f"/sessions/{sid}:sendMessage", json={"prompt": "Any news?"})
+    replied = poll(client, manual_clock, sid, 120)
+
+    assert awaiting["state"] == "AWAITING_PLAN_APPROVAL"
+    assert inactive["state"] == replied["state"] == "COMPLETED"
+    assert message.status_code == 200
+    # A message does not approve the plan: the agent answers and the plan still waits.
+    assert kinds(activities(client, sid)) == ["planGenerated", "userMessaged", "agentMessaged"]
+    assert client.post(f"/sessions/{sid}:approvePlan", json={}).status_code == 200
+    assert poll(client, manual_clock, sid, 1200)["outputs"]
+
+
+def test_scenario_paused__stays_paused_until_a_message_resumes_it(
+    client: httpx.Client, manual_clock: ManualClock
+) -> None:
+    sid = create(client, "[jules-sim:paused] Fix it")["id"]
+    working = poll(client, manual_clock, sid, 700)
+    paused = poll(client, manual_clock, sid, 150)
+    still = poll(client, manual_clock, sid, 7 * 86_400)
+    before = kinds(activities(client, sid))
+    assert working["state"] == "IN_PROGRESS"
+    assert paused["state"] == still["state"] == "PAUSED"
+    assert paused["updateTime"] == still["updateTime"]
+    assert "outputs" not in still
+    refused = client.post(f"/sessions/{sid}:approvePlan", json={})
+    assert refused.json()["error"]["status"] == "FAILED_PRECONDITION"
+
+    send(client, sid, "Please continue.")
+    resumed = poll(client, manual_clock, sid, 0)
+    done = poll(client, manual_clock, sid, 600)
+
+    assert resumed["state"] == "IN_PROGRESS"
+    assert done["state"] == "COMPLETED"
+    assert pull_request(done)["url"].endswith("/pull/1")
+    assert kinds(activities(client, sid)) == [
+        *before, "userMessaged", "progressUpdated", "sessionCompleted",
+    ]  # fmt: skip
+
+
+def test_scenario_paused__seconds_is_a_resume_from_the_web_app(
+    client: httpx.Client, manual_clock: ManualClock
+) -> None:
+    sid = create(client, "[jules-sim:paused seconds=600] Fix it")["id"]
+
+    paused = poll(client, manual_clock, sid, 850)
+    resumed = poll(client, manual_clock, sid, 602)
+    done = poll(client, manual_clock, sid, 600)
+
+    assert (paused["state"], resumed["state"], done["state"]) == (
+        "PAUSED", "IN_PROGRESS", "COMPLETED",
+    )  # fmt: skip
+    assert "userMessaged" not in kinds(activities(client, sid))
+
+
+def test_scenario_precondition_failed__create_answers_the_live_error(
+    client: httpx.Client, simulator: Simulator
+) -> None:
+    response = client.post(
+        "/sessions",
+        json={"prompt": "[jules-sim:precondition-failed] Fix it", "requirePlanApproval": False},
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": {
+            "code": 400,
+            "message": "Precondition check failed.",
+            "status": "FAILED_PRECONDITION",
+        }
+    }
+    assert simulator.sessions == {}
+
+
+@pytest.mark.parametrize("scenario", ["happy", "user-feedback", "pr-while-in-progress", "paused"])
+def test_scenarios__no_bash_output_artifacts(
+    client: httpx.Client, manual_clock: ManualClock, scenario: str
+) -> None:
+    sid = create(client, f"[jules-sim:{scenario}] Fix it")["id"]
+    for _ in range(4):
+        poll(client, manual_clock, sid, 600)
+        client.post(f"/sessions/{sid}:sendMessage", json={"prompt": "Yes, go on."})
+    poll(client, manual_clock, sid, 1200)
+
+    artifacts = [kind for item in activities(client, sid) for a in item.get("artifacts", [])
+                 for kind in a]  # fmt: skip
+
+    assert artifacts == ["changeSet"] * artifacts.count("changeSet")
+    assert artifacts
