@@ -200,6 +200,9 @@ def _page_params(**params: object) -> dict[str, str]:
     return {key: str(value) for key, value in params.items() if value is not None}
 
 
+ARCHIVED_FILTER = "archived = true"
+"""The sessions.list filter for archived sessions, spelled as the official SDK documents it."""
+
 SHORT_RETRY_AFTER = 60.0
 """Longest server-given Retry-After (seconds) a refused POST waits for before retrying."""
 
@@ -216,7 +219,8 @@ class JulesClient:
       client* created less than ``policy.not_found_window`` seconds ago is retried the same
       way: right after create the API briefly answers 404 (jules-sdk #19). Other 4xx fail
       at once.
-    - POST methods (create_session, send_message, approve_plan) are not idempotent: a
+    - POST methods (create_session, send_message, approve_plan, archive_session,
+      unarchive_session) are treated alike; the first three are not idempotent: a
       retried create after the server acted would start a second session (a second PR and
       a second task off the user's daily quota); a retried sendMessage would post twice.
       They are therefore retried only when the request provably was not acted on: on 429
@@ -271,10 +275,33 @@ class JulesClient:
         sid = _session_id(session_id)
         return self._model(Session, "GET", f"sessions/{_segment(sid)}", session_id=sid)
 
-    def list_sessions(self, *, page_size: int | None = None) -> Iterator[Session]:
-        """Every session visible to the key, following page tokens."""
-        for page in self._pages(ListSessionsResponse, "sessions", _page_params(pageSize=page_size)):
-            yield from page.sessions
+    def list_sessions(
+        self,
+        *,
+        page_size: int | None = None,
+        filter: str | None = None,
+        include_archived: bool = False,
+    ) -> Iterator[Session]:
+        """Sessions visible to the key, newest first, following page tokens.
+
+        The API leaves archived sessions out unless the AIP-160 ``filter`` asks for them
+        (the SDK sends ``archived = true``). ``include_archived=True`` yields every session:
+        first the default list, then the ``archived = true`` list, each id once. It cannot
+        be combined with ``filter``.
+        """
+        if include_archived and filter is not None:
+            raise ValueError("include_archived=True already sets the filter")
+        filters = [None, ARCHIVED_FILTER] if include_archived else [filter]
+        seen: set[str] = set()
+        for one_filter in filters:
+            params = _page_params(pageSize=page_size, filter=one_filter)
+            for page in self._pages(ListSessionsResponse, "sessions", params):
+                for session in page.sessions:
+                    key = session.id or session.name
+                    if key in seen:
+                        continue  # archived between the two lists
+                    seen.add(key)
+                    yield session
 
     def send_message(self, session_id: str, prompt: str) -> None:
         """Post a user message to the session; the reply arrives later as an activity."""
@@ -282,8 +309,22 @@ class JulesClient:
         self._call("POST", path, body={"prompt": prompt})
 
     def approve_plan(self, session_id: str) -> None:
-        """Approve the latest pending plan of the session."""
+        """Approve the latest pending plan of the session.
+
+        Also when the session reads COMPLETED while its plan waits (an "inactive" session):
+        the API answers 200 and work resumes. With no plan to approve it answers 400.
+        """
         path = f"sessions/{_segment(_session_id(session_id))}:approvePlan"
+        self._call("POST", path, body={})
+
+    def archive_session(self, session_id: str) -> None:
+        """Archive the session: it leaves the default ``list_sessions`` but stays readable."""
+        path = f"sessions/{_segment(_session_id(session_id))}:archive"
+        self._call("POST", path, body={})
+
+    def unarchive_session(self, session_id: str) -> None:
+        """Undo ``archive_session``."""
+        path = f"sessions/{_segment(_session_id(session_id))}:unarchive"
         self._call("POST", path, body={})
 
     # --- activities -------------------------------------------------------------------------

@@ -256,8 +256,17 @@ class GitHubRepoContext(JulesModel):
 
 
 class SourceContext(JulesModel):
+    """Which repository and branch a session works on.
+
+    ``working_branch`` and ``environment_variables_enabled`` are in the API's discovery
+    document (jules-sdk drift report of 2026-02-22, SDK ``SourceContext``); their meaning is
+    undocumented and this action never sends them (``to_wire`` leaves out unset fields).
+    """
+
     source: Str = ""
     github_repo_context: Opt[GitHubRepoContext] = None
+    working_branch: Str = ""
+    environment_variables_enabled: Bool = False
 
 
 class Session(JulesModel):
@@ -294,8 +303,9 @@ class CreateSessionRequest(JulesModel):
     automation_mode: AutomationMode | None = None
 
     def to_wire(self) -> dict[str, Any]:
-        """The JSON body: camelCase keys, only the fields that are set."""
-        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        """The JSON body: camelCase keys, only the fields that are set (also in nested
+        messages, so an output-only default such as ``workingBranch: ""`` is never sent)."""
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_unset=True)
 
 
 # --- activities -----------------------------------------------------------------------------

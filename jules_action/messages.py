@@ -32,7 +32,10 @@ def source_not_connected(repository: str) -> str:
 
 
 def explain(error: JulesActionError, *, branch: str = "") -> str:
-    """The one message for ``error``: what went wrong and what to change."""
+    """The one message for ``error``: what went wrong and what to change.
+
+    ``branch`` (the starting branch) is accepted for callers but no message needs it now.
+    """
     if not isinstance(error, JulesAPIError):
         return error.message
     said = _said(error)
@@ -51,9 +54,15 @@ def explain(error: JulesActionError, *, branch: str = "") -> str:
         )
     if isinstance(error, JulesInvalidArgument):
         fields = "; ".join(f"{v.field}: {v.description}" for v in error.field_violations)
+        # The one documented cause of FAILED_PRECONDITION on create is requirePlanApproval:
+        # false without an automation mode (jules-sdk #18, #174, #245); an unknown branch is
+        # not it.
         hint = (
-            f" Check that the starting branch '{branch}' exists (input `starting-branch`)."
-            if error.status == "FAILED_PRECONDITION" and branch
+            " Jules answers FAILED_PRECONDITION when a session is created with "
+            "`requirePlanApproval: false` and no automation mode; this action always sends "
+            "`automationMode: AUTO_CREATE_PR`, so that cause does not apply: check that the "
+            "Jules account can start this task in the Jules web app."
+            if error.status == "FAILED_PRECONDITION"
             else ""
         )
         return (

@@ -8,6 +8,7 @@ so scenarios that take simulated minutes run in milliseconds and stay determinis
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 
 import httpx
 import pytest
@@ -27,13 +28,28 @@ from jules_action.jules_models import (
     SessionState,
     SourceContext,
 )
-from jules_action_dev.simulator import Simulator, SimulatorConfig, SourceConfig
-from tests.world import LinkedClock
+from jules_action_dev.simulator import ManualClock, Simulator, SimulatorConfig, SourceConfig
+from tests.conftest import FakeClock
 
 API_KEY = "sim-secret-key-0123"
 SOURCE = "sources/github/octo/widgets"
 POLL_SECONDS = 30.0
 POLL_LIMIT = 200
+
+
+@dataclass
+class LinkedClock(FakeClock):
+    """The client's clock; its sleeps also move the simulator's manual clock forward.
+
+    Kept here (not shared with the whole-run tests' world) so these client tests depend on
+    nothing but the client and the simulator.
+    """
+
+    sim: ManualClock = field(default_factory=ManualClock)
+
+    def sleep(self, seconds: float) -> None:
+        super().sleep(seconds)
+        self.sim.advance(max(seconds, 0.0))
 
 
 @pytest.fixture
@@ -191,12 +207,85 @@ def test_client_vs_simulator__completed_no_pr_then_asked(
 
 
 def test_client_vs_simulator__pr_after_completed(jules: JulesClient, clock: LinkedClock) -> None:
-    created = create(jules, "pr-after-completed polls=3")
+    created = create(jules, "pr-after-completed seconds=120")
 
-    poll_until(jules, clock, created.id, in_state(SessionState.COMPLETED))
+    completed = poll_until(jules, clock, created.id, in_state(SessionState.COMPLETED))
+    assert completed.pull_request is None
+    clock.sleep(125)
+    (listed,) = [s for s in jules.list_sessions() if s.id == created.id]
+
+    assert listed.state is SessionState.COMPLETED
+    assert listed.pull_request is not None
+
+
+def test_client_vs_simulator__plan_approval_inactive(
+    jules: JulesClient, clock: LinkedClock
+) -> None:
+    created = create(jules, "plan-approval-inactive", require_plan_approval=True)
+
+    inactive = poll_until(jules, clock, created.id, in_state(SessionState.COMPLETED))
+    kinds = [a.kind for a in jules.list_activities(created.id)]
+    jules.approve_plan(created.id)
+    resumed = jules.get_session(created.id)
     session = poll_until(jules, clock, created.id, lambda s: s.pull_request is not None)
 
+    # COMPLETED with no outputs and a plan never approved: the plan waits.
+    assert inactive.pull_request is None
+    assert kinds == ["planGenerated"]
+    assert resumed.state is SessionState.IN_PROGRESS
     assert session.state is SessionState.COMPLETED
+
+
+def test_client_vs_simulator__paused_until_a_message(
+    jules: JulesClient, clock: LinkedClock
+) -> None:
+    created = create(jules, "paused")
+
+    paused = poll_until(jules, clock, created.id, in_state(SessionState.PAUSED))
+    for _ in range(10):
+        clock.sleep(3600)
+        assert jules.get_session(created.id).state is SessionState.PAUSED
+    jules.send_message(created.id, "Please go on.")
+    session = poll_until(jules, clock, created.id, in_state(SessionState.COMPLETED))
+
+    assert paused.pull_request is None
+    assert session.pull_request is not None
+
+
+def test_client_vs_simulator__archived_session_found_only_with_include_archived(
+    jules: JulesClient,
+) -> None:
+    kept, hidden = create(jules, "happy"), create(jules, "happy")
+    jules.archive_session(hidden.name)
+
+    default = [s.id for s in jules.list_sessions(page_size=1)]
+    everything = [s.id for s in jules.list_sessions(page_size=1, include_archived=True)]
+    archived = [s for s in jules.list_sessions(filter="archived = true") if s.id == hidden.id]
+    jules.unarchive_session(hidden.id)
+
+    assert default == [kept.id]
+    assert everything == [kept.id, hidden.id]
+    assert [s.archived for s in archived] == [True]
+    assert jules.get_session(hidden.id).archived is False
+    assert [s.id for s in jules.list_sessions()] == [hidden.id, kept.id]
+
+
+def test_client_vs_simulator__unsupported_sessions_filter_is_invalid_argument(
+    jules: JulesClient,
+) -> None:
+    with pytest.raises(JulesInvalidArgument) as caught:
+        list(jules.list_sessions(filter="state = COMPLETED"))
+
+    assert [v.field for v in caught.value.field_violations] == ["filter"]
+
+
+def test_client_vs_simulator__precondition_failed_on_create(jules: JulesClient) -> None:
+    with pytest.raises(JulesInvalidArgument) as caught:
+        create(jules, "precondition-failed")
+
+    assert caught.value.status == "FAILED_PRECONDITION"
+    assert caught.value.status_code == 400
+    assert list(jules.list_sessions(include_archived=True)) == []
 
 
 def test_client_vs_simulator__pr_while_in_progress(jules: JulesClient, clock: LinkedClock) -> None:

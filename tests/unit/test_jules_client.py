@@ -38,6 +38,7 @@ from jules_action.jules_models import (
     SessionState,
     SourceContext,
 )
+from jules_action.messages import explain
 from jules_action.retry import RetryPolicy, backoff_delay, next_delay
 from tests.conftest import FakeClock
 
@@ -230,6 +231,95 @@ def test_list_sessions__repeated_page_token_stops(
     assert [s.id for s in jules.list_sessions()] == ["1", "2"]
     assert len(fake.requests) == 2
     assert "repeated page token" in caplog.text
+
+
+def _sessions_by_filter(request: httpx.Request) -> httpx.Response:
+    """Two pages of live sessions and, for ``archived = true``, two pages of archived ones."""
+    pages = {
+        (None, None): {"sessions": [{"id": "5"}, {"id": "4"}], "nextPageToken": "live-2"},
+        (None, "live-2"): {"sessions": [{"id": "3"}]},
+        ("archived = true", None): {"sessions": [{"id": "3"}, {"id": "2"}], "nextPageToken": "a2"},
+        ("archived = true", "a2"): {"sessions": [{"id": "1", "archived": True}]},
+    }
+    key = (request.url.params.get("filter"), request.url.params.get("pageToken"))
+    return ok(pages[key])
+
+
+def test_list_sessions__include_archived_lists_both_and_yields_each_once(
+    jules: JulesClient, fake: FakeJules
+) -> None:
+    fake.script("GET", "sessions", _sessions_by_filter)
+
+    sessions = list(jules.list_sessions(page_size=100, include_archived=True))
+
+    # "3" was archived between the two lists: it is yielded once.
+    assert [s.id for s in sessions] == ["5", "4", "3", "2", "1"]
+    assert sessions[-1].archived is True
+    assert [dict(r.url.params) for r in fake.requests] == [
+        {"pageSize": "100"},
+        {"pageSize": "100", "pageToken": "live-2"},
+        {"pageSize": "100", "filter": "archived = true"},
+        {"pageSize": "100", "filter": "archived = true", "pageToken": "a2"},
+    ]
+
+
+def test_list_sessions__default_and_custom_filter(jules: JulesClient, fake: FakeJules) -> None:
+    fake.script("GET", "sessions", _sessions_by_filter)
+
+    default = [s.id for s in jules.list_sessions()]
+    archived = [s.id for s in jules.list_sessions(filter="archived = true")]
+
+    assert (default, archived) == (["5", "4", "3"], ["3", "2", "1"])
+    assert "filter" not in fake.requests[0].url.params
+
+
+def test_list_sessions__include_archived_excludes_a_filter(
+    jules: JulesClient, fake: FakeJules
+) -> None:
+    with pytest.raises(ValueError, match="include_archived"):
+        list(jules.list_sessions(filter="archived = false", include_archived=True))
+    assert fake.requests == []
+
+
+@pytest.mark.parametrize(
+    ("call", "verb"),
+    [(JulesClient.archive_session, "archive"), (JulesClient.unarchive_session, "unarchive")],
+)
+def test_archive__posts_empty_object_and_is_not_resent_after_a_5xx(
+    jules: JulesClient,
+    fake: FakeJules,
+    clock: FakeClock,
+    call: Callable[[JulesClient, str], None],
+    verb: str,
+) -> None:
+    fake.script("POST", f"sessions/123:{verb}", ok())
+    call(jules, "sessions/123")
+    fake.script("POST", f"sessions/124:{verb}", httpx.Response(503), ok())
+
+    with pytest.raises(JulesServerError):
+        call(jules, "124")
+
+    assert [r.url.path for r in fake.requests] == [
+        f"/v1alpha/sessions/123:{verb}", f"/v1alpha/sessions/124:{verb}",
+    ]  # fmt: skip
+    assert json.loads(fake.requests[0].content) == {}
+    assert clock.sleeps == []
+
+
+def test_explain__failed_precondition_on_create_names_the_documented_cause(
+    jules: JulesClient, fake: FakeJules
+) -> None:
+    body = error_body(400, "FAILED_PRECONDITION", "Precondition check failed.")
+    fake.script("POST", "sessions", httpx.Response(400, json=body))
+
+    with pytest.raises(JulesInvalidArgument) as caught:
+        jules.create_session(session_request())
+    text = explain(caught.value, branch="main")
+
+    assert "FAILED_PRECONDITION" in text
+    assert "requirePlanApproval" in text
+    assert "AUTO_CREATE_PR" in text
+    assert "branch" not in text
 
 
 @pytest.mark.parametrize(

@@ -345,6 +345,61 @@ def test_create_session_request__repoless_omits_source_context() -> None:
     assert CreateSessionRequest(prompt="p").to_wire() == {"prompt": "p"}
 
 
+def test_session__keeps_discovery_document_fields() -> None:
+    # Fields the official SDK types from the discovery document (drift report 2026-02-22).
+    session = Session.model_validate(
+        {
+            "id": "1",
+            "archived": True,
+            "requirePlanApproval": True,
+            "automationMode": "AUTO_CREATE_PR",
+            "sourceContext": {
+                "source": "sources/github/o/r",
+                "githubRepoContext": {"startingBranch": "main"},
+                "workingBranch": "fix-the-bug-1",
+                "environmentVariablesEnabled": True,
+            },
+        }
+    )
+
+    assert session.archived is True
+    assert session.require_plan_approval is True
+    assert session.automation_mode is AutomationMode.AUTO_CREATE_PR
+    assert session.source_context is not None
+    assert session.source_context.working_branch == "fix-the-bug-1"
+    assert session.source_context.environment_variables_enabled is True
+
+
+def test_source_context__output_only_defaults_are_never_sent() -> None:
+    context = SourceContext(source="sources/github/o/r")
+    request = CreateSessionRequest(prompt="p", source_context=context)
+
+    assert request.to_wire() == {"prompt": "p", "sourceContext": {"source": "sources/github/o/r"}}
+    assert context.working_branch == ""
+    assert context.environment_variables_enabled is False
+
+
+def test_activity__live_shape_without_bash_output() -> None:
+    # The live API no longer returns bashOutput artifacts (SDK commit fcd54b5): progress
+    # updates come without artifacts, and the final patch is the only artifact.
+    items = ListActivitiesResponse.model_validate(
+        {
+            "activities": [
+                {"name": "sessions/1/activities/a", "progressUpdated": {"title": "Tests"}},
+                {
+                    "name": "sessions/1/activities/b",
+                    "sessionCompleted": {},
+                    "artifacts": [{"changeSet": {"gitPatch": {"unidiffPatch": "diff"}}}],
+                },
+            ]
+        }
+    ).activities
+
+    assert [a.kind for a in items] == ["progressUpdated", "sessionCompleted"]
+    assert items[0].artifacts == []
+    assert [artifact.kind for artifact in items[1].artifacts] == ["changeSet"]
+
+
 def test_session_output__kind_of_empty_output_is_unknown() -> None:
     assert SessionOutput().kind == "unknown"
 
