@@ -1,10 +1,13 @@
 """The Markdown-aware ``/jules`` command parser; performs no I/O.
 
 A comment triggers only when one of its *top-level paragraphs* starts with the trigger
-phrase as a whole word, the way the jules-sdk slash-command action reads comments. The
-phrase inside a code block or fence, inline code, a blockquote, a heading, a list item, an
-HTML block or a table, or in the middle of a sentence, is a mention and not a command:
-people quote and discuss the command without wanting to start a session.
+phrase followed by whitespace or the end of the paragraph, the way the jules-sdk
+slash-command action reads comments (``packages/core/examples/github-actions``). So
+``/jules.yml is broken``, ``/jules.com`` or ``/jules;rm`` are not commands. The phrase inside
+a code block or fence, inline code, a blockquote, a heading, a list item, an HTML block or a
+table, or in the middle of a sentence, is a mention and not a command: people quote and
+discuss the command without wanting to start a session. A byte-order mark at the start of
+the comment is ignored.
 
 The instructions are the rest of that paragraph after the phrase plus every line of the
 comment after the paragraph, as the author wrote them (so a code block or list following
@@ -22,8 +25,7 @@ from markdown_it import MarkdownIt
 # CommonMark plus GFM tables, so a phrase in a table cell is not a paragraph.
 _MARKDOWN: Final = MarkdownIt("commonmark").enable("table")
 
-# After the phrase: end of text, whitespace, or a punctuation mark that may end a word.
-_WORD_END: Final = ".,:;!?"
+_BYTE_ORDER_MARK: Final = "\ufeff"
 _APPROVALS: Final = frozenset({"approve", "approved", "approve plan", "approve the plan"})
 
 
@@ -35,7 +37,7 @@ def find_command(body: str, phrase: str) -> str | None:
     """
     if not phrase:
         return None
-    source = body.replace("\r\n", "\n").replace("\r", "\n")
+    source = body.removeprefix(_BYTE_ORDER_MARK).replace("\r\n", "\n").replace("\r", "\n")
     tokens = _MARKDOWN.parse(source)
     for opening, inline in itertools.pairwise(tokens):
         if opening.type != "paragraph_open" or opening.level != 0 or opening.map is None:
@@ -52,9 +54,9 @@ def _after_phrase(paragraph: str, phrase: str) -> str | None:
     head, tail = paragraph[: len(phrase)], paragraph[len(phrase) :]
     if head.lower() != phrase.lower():
         return None
-    if tail and not (tail[0].isspace() or tail[0] in _WORD_END):
+    if tail and not tail[0].isspace():
         return None
-    return tail.lstrip(_WORD_END)
+    return tail
 
 
 def is_approval(instructions: str) -> bool:

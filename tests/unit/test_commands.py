@@ -1,4 +1,5 @@
-"""find_command: only a top-level paragraph starting with the phrase is a command."""
+"""find_command: only a top-level paragraph starting with the phrase, then whitespace or its
+end, is a command; the official SDK example action's cases are ported as a table."""
 
 from __future__ import annotations
 
@@ -14,10 +15,21 @@ CASES = [
     ("leading-spaces", "   /jules fix it", "fix it"),
     ("after-other-paragraphs", "Thanks!\n\nSee above.\n\n/jules fix it", "fix it"),
     ("upper-case", "/JULES Fix It", "Fix It"),
-    ("colon", "/jules: fix it", "fix it"),
-    ("comma", "/Jules, please fix it", "please fix it"),
-    ("period-only", "/jules.", ""),
     ("approve", "/jules approve.", "approve."),
+    ("newline-after-phrase", "/jules\nfix it", "fix it"),
+    ("no-break-space-after-phrase", "/jules\u00a0fix it", "fix it"),
+    ("byte-order-mark", "\ufeff/jules fix it", "fix it"),
+    ("byte-order-mark-alone", "\ufeff/jules", ""),
+    ("byte-order-mark-then-crlf", "\ufeffHi\r\n\r\n/jules fix", "fix"),
+    # The phrase must be followed by whitespace or the end: these are words, not commands.
+    ("file-name", "/jules.yml is broken", None),
+    ("domain", "/jules.com", None),
+    ("shell-separator", "/jules;rm -rf /", None),
+    ("colon", "/jules: fix it", None),
+    ("comma", "/Jules, please fix it", None),
+    ("period-only", "/jules.", None),
+    ("question-mark", "/jules? what is this", None),
+    ("byte-order-mark-mid-comment", "Hi \ufeff/jules fix", None),
     ("multi-line-paragraph", "/jules fix it\nand add a test", "fix it\nand add a test"),
     (
         "keeps-the-following-code-block",
@@ -60,6 +72,100 @@ CASES = [
 @pytest.mark.parametrize(("body", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_find_command__markdown_cases(body: str, expected: str | None) -> None:
     assert find_command(body, "/jules") == expected
+
+
+# The slash-command example action of the official SDK: google-labs-code/jules-sdk,
+# packages/core/examples/github-actions/parse-command.test.ts (its parseCommand in index.ts).
+# (id, comment body, what the SDK example returns, what we return, why we differ or "").
+SDK_EXAMPLE = (
+    "\nSome context about the issue.\n\n/jules implement the feature described above\n\n"
+    "Thanks!\n    "
+)
+SDK_COMPLEX = """# Issue: Login is broken
+
+## Steps to reproduce
+1. Go to login page
+2. Enter credentials
+3. Click submit
+
+```
+/jules this should be ignored
+```
+
+> /jules this should also be ignored
+
+/jules fix the login form validation on submit
+
+## Expected behavior
+The form should validate inputs before submission.
+    """
+KEEPS_FOLLOWING = (
+    "we keep the comment after the command paragraph: a code block, list or details that "
+    "follow the command are part of the request (the SDK keeps only the paragraph)"
+)
+SDK_CASES: list[tuple[str, str, str | None, str | None, str]] = [
+    ("extracts-message", "/jules fix the login bug", "fix the login bug", "fix the login bug", ""),
+    ("bare-phrase", "/jules", "", "", ""),
+    (
+        "second-paragraph",
+        "Hey team, can someone take a look?\n\n/jules refactor the auth module",
+        "refactor the auth module",
+        "refactor the auth module",
+        "",
+    ),
+    ("trims-whitespace", "/jules   add unit tests  ", "add unit tests", "add unit tests", ""),
+    (
+        "multiline-body",
+        SDK_EXAMPLE,
+        "implement the feature described above",
+        "implement the feature described above\n\nThanks!",
+        KEEPS_FOLLOWING,
+    ),
+    (
+        "fenced-backticks",
+        "Here's an example:\n\n```bash\n/jules deploy to production\n```\n    ",
+        None,
+        None,
+        "",
+    ),
+    ("fenced-tildes", "Example:\n\n~~~\n/jules deploy to production\n~~~\n    ", None, None, ""),
+    ("blockquote", "Someone said:\n\n> /jules fix everything\n    ", None, None, ""),
+    ("inline-code", "Use the command `/jules fix the bug` to trigger it.", None, None, ""),
+    ("heading", "## /jules command usage", None, None, ""),
+    ("list-items", "- /jules fix bugs\n- /jules add tests", None, None, ""),
+    ("in-a-sentence", "You can use /jules to trigger the bot.", None, None, ""),
+    ("no-command", "Great work on the PR!", None, None, ""),
+    ("empty", "", None, None, ""),
+    ("similar-julia", "/julia fix the bug", None, None, ""),
+    ("similar-julesy", "/julesy do something", None, None, ""),
+    ("only-whitespace-after", "/jules   ", "", "", ""),
+    (
+        "first-command-wins",
+        "/jules first task\n\n/jules second task",
+        "first task",
+        "first task\n\n/jules second task",
+        KEEPS_FOLLOWING,
+    ),
+    (
+        "complex-document",
+        SDK_COMPLEX,
+        "fix the login form validation on submit",
+        "fix the login form validation on submit\n\n## Expected behavior\n"
+        "The form should validate inputs before submission.",
+        KEEPS_FOLLOWING,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("body", "sdk", "ours", "why"), [c[1:] for c in SDK_CASES], ids=[c[0] for c in SDK_CASES]
+)
+def test_find_command__sdk_example_action_cases(
+    body: str, sdk: str | None, ours: str | None, why: str
+) -> None:
+    assert find_command(body, "/jules") == ours
+    # Every difference from the SDK example is on purpose and says why; no silent drift.
+    assert (ours != sdk) == bool(why)
 
 
 def test_find_command__other_phrase() -> None:
