@@ -6,7 +6,9 @@ What it installs, pinned, under ``.cache/npm`` (gitignored, outside every tracke
   on Node 20; 5.15+ needs Node 24);
 * ``@octokit/openapi`` — GitHub's REST OpenAPI description;
 * ``@octokit/webhooks-examples`` / ``@octokit/webhooks-schemas`` — real webhook payloads and
-  their community JSON Schema (used by ``scripts/extract_payloads.py``).
+  their community JSON Schema (used by ``scripts/extract_payloads.py``);
+* ``@google/jules-sdk`` — the official Jules TypeScript SDK, a client nobody here wrote, driven
+  against the simulator by ``tests/contract`` (0.2.0 is the newest release; it runs on Node 20).
 
 Then it writes ``.cache/github-api.trimmed.json``: GitHub's description cut down to the
 operations PyGithub calls for ``GitHubPort`` and patched for Prism (see
@@ -40,6 +42,7 @@ PINS: dict[str, str] = {
     "@octokit/openapi": "23.0.2",
     "@octokit/webhooks-examples": "7.6.1",
     "@octokit/webhooks-schemas": "7.6.1",
+    "@google/jules-sdk": "0.2.0",
 }
 FULL_SPEC = NPM_DIR / "node_modules/@octokit/openapi/generated/api.github.com.json"
 
