@@ -57,6 +57,22 @@ def test_concurrency_cap__awaiting_states_hold_a_slot(
     assert after == ["COMPLETED", "PLANNING"]
 
 
+@pytest.mark.parametrize(
+    ("marker", "state"), [("paused", "PAUSED"), ("plan-approval-inactive", "COMPLETED")]
+)
+def test_concurrency_cap__paused_and_inactive_plan_hold_a_slot(
+    make_simulator: Callable[..., Simulator], manual_clock: ManualClock, marker: str, state: str
+) -> None:
+    simulator = make_simulator(max_concurrent_sessions=1)
+    with open_client(simulator) as client:
+        holder = create(client, f"[jules-sim:{marker}] A")["id"]
+        queued = create(client, "B")["id"]
+        manual_clock.advance(86_400)
+        states = [simulator.sessions[sid]["state"] for sid in (holder, queued)]
+
+    assert states == [state, "QUEUED"]
+
+
 def test_daily_quota__creates_beyond_the_limit_get_429_until_the_next_day(
     make_simulator: Callable[..., Simulator], manual_clock: ManualClock
 ) -> None:
