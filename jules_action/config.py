@@ -19,6 +19,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     SecretStr,
     ValidationError,
     field_validator,
@@ -30,6 +31,9 @@ DEFAULT_JULES_API_URL: Final = "https://jules.googleapis.com/v1alpha"
 DEFAULT_TRIGGER_LABEL: Final = "jules-task"
 # The Jules GitHub app starts its own task when an issue gets this label.
 JULES_APP_LABEL: Final = "jules"
+# Input names of Google's jules-invoke action, still read while users migrate (action.yml
+# marks them deprecated): old name -> current name. Used only when the current one is empty.
+DEPRECATED_INPUTS: Final = {"jules_api_key": "jules-api-key", "starting_branch": "starting-branch"}
 
 _LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$")
 _BRANCH = re.compile(r"^[A-Za-z0-9._/+-]+$")
@@ -75,6 +79,8 @@ class Settings(BaseModel):
     """The action's inputs, typed and validated. Field aliases are the runner's variable names."""
 
     model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+    # The DEPRECATED_INPUTS that from_environ read, for the warnings.
+    _deprecated_used: tuple[str, ...] = PrivateAttr(default=())
 
     jules_api_key: SecretStr = Field(alias=_input("jules-api-key"))
     github_token: SecretStr = Field(alias=_input("github-token"))
@@ -191,6 +197,11 @@ class Settings(BaseModel):
                 "for that label, so each labelled issue gets two sessions. "
                 f"Use another label, such as '{DEFAULT_TRIGGER_LABEL}'."
             )
+        found += [
+            f"The input `{old}` is deprecated (it is the name Google's jules-invoke action "
+            f"uses); rename it to `{DEPRECATED_INPUTS[old]}` in the workflow's `with:` block."
+            for old in self._deprecated_used
+        ]
         return found
 
     @classmethod
@@ -208,10 +219,15 @@ class Settings(BaseModel):
         values: dict[str, Any] = {
             key: value for key, value in environ.items() if key in aliases and value.strip() != ""
         }
+        used = tuple(old for old in DEPRECATED_INPUTS if environ.get(_input(old), "").strip())
+        for old in used:
+            values.setdefault(_input(DEPRECATED_INPUTS[old]), environ[_input(old)])
         try:
-            return cls.model_validate(values)
+            settings = cls.model_validate(values)
         except ValidationError as exc:
             raise _config_error(exc) from None
+        settings._deprecated_used = used
+        return settings
 
 
 def _config_error(exc: ValidationError) -> ConfigError:

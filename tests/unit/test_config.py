@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from jules_action.config import GitHubContext, Mode, Settings
+from jules_action.config import DEPRECATED_INPUTS, GitHubContext, Mode, Settings
 from jules_action.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -136,13 +136,43 @@ def test_github_context__missing_repository_is_explained() -> None:
         GitHubContext.from_environ({})
 
 
+def test_settings__jules_invoke_input_names_are_read_when_the_new_ones_are_empty() -> None:
+    old = {"INPUT_GITHUB-TOKEN": "t", "INPUT_JULES_API_KEY": KEY, "INPUT_STARTING_BRANCH": "dev"}
+    s = Settings.from_environ({**old, "INPUT_JULES-API-KEY": "", "INPUT_STARTING-BRANCH": " "})
+    assert s.jules_api_key.get_secret_value() == KEY
+    assert s.starting_branch == "dev"
+    assert len(s.warnings) == 2
+    assert any("`jules_api_key` is deprecated" in w and "`jules-api-key`" in w for w in s.warnings)
+    assert any("`starting_branch` is deprecated" in w for w in s.warnings)
+    assert KEY not in " ".join(s.warnings)
+
+
+def test_settings__the_new_input_name_wins_over_the_deprecated_one() -> None:
+    s = Settings.from_environ(env(starting_branch="main") | {"INPUT_STARTING_BRANCH": "old"})
+    assert s.starting_branch == "main"
+    assert any("`starting_branch` is deprecated" in w for w in s.warnings)
+    assert Settings.from_environ(env()).warnings == []
+
+
+def test_action_yml__deprecated_inputs_are_marked_and_name_their_replacement() -> None:
+    inputs = yaml.safe_load((ROOT / "action.yml").read_text())["inputs"]
+    for old, new in DEPRECATED_INPUTS.items():
+        assert new in inputs, new
+        spec = inputs[old]
+        assert new in spec["deprecationMessage"], old
+        assert spec.get("required", False) is False, old
+        assert "default" not in spec, f"{old}: a default would always override nothing"
+
+
 def test_action_yml__every_input_is_a_setting_and_back() -> None:
     """Drift check: action.yml inputs and Settings fields are the same set, defaults agree."""
     action = yaml.safe_load((ROOT / "action.yml").read_text())
-    declared = set(action["inputs"])
+    declared = set(action["inputs"]) - set(DEPRECATED_INPUTS)
     assert declared == set(Settings.input_names())
     defaults = Settings.from_environ(env())
     for name, spec in action["inputs"].items():
+        if name in DEPRECATED_INPUTS:
+            continue
         field = Settings.input_names()[name]
         if "default" in spec and "${{" not in str(spec["default"]):
             parsed = Settings.from_environ({**env(), f"INPUT_{name.upper()}": str(spec["default"])})
@@ -152,5 +182,7 @@ def test_action_yml__every_input_is_a_setting_and_back() -> None:
 def test_readme__documents_every_input_and_output() -> None:
     readme = (ROOT / "README.md").read_text()
     action = yaml.safe_load((ROOT / "action.yml").read_text())
-    for name in [*action["inputs"], *action["outputs"]]:
+    # The deprecated jules-invoke names belong to the migration notes, not the inputs table.
+    current = [name for name in action["inputs"] if name not in DEPRECATED_INPUTS]
+    for name in [*current, *action["outputs"]]:
         assert f"`{name}`" in readme, f"README does not document {name}"
