@@ -10,17 +10,24 @@
 #   1. tools      podman + runc + debootstrap, installed with apt-get when missing
 #   2. base       a stand-in for the Dockerfile's FROM image, made with debootstrap from the
 #                 Debian mirror configured in apt's sources (Debian's python3 of the same
-#                 release), tagged with the FROM name so podman never tries to pull. Cached:
+#                 release), tagged with the FROM tag so podman never tries to pull. Cached:
 #                 in podman's storage and as a tarball under /var/tmp, keyed by suite, mirror
-#                 and CA bundle, so a second run skips it.
+#                 and CA bundle, so a second run skips it. The Dockerfile pins its base by
+#                 digest, which no local image can have, so podman builds from a copy of the
+#                 Dockerfile whose FROM keeps the tag and drops the digest (the only change).
 #   3. build      podman build --isolation=chroot (the default OCI runtime cannot do cgroups
-#                 on hybrid hosts); the host network, so pip reaches the package index.
-#   4. run        scripts/container_e2e.py: the container against the Jules simulator and the
-#                 GitHub stand-in on the host (--network=host), real issues.labeled payload,
-#                 asserting outcome=pr-opened and a pr-url in GITHUB_OUTPUT.
+#                 on hybrid hosts); the host network, so pip reaches the package index. The
+#                 build itself runs scripts/image_check.py (pip check, imports, no dev code).
+#   4. image      the image's size and what it adds over its base.
+#   5. run        scripts/container_e2e.py, twice: the container against the Jules simulator
+#                 and the GitHub stand-in on the host (--network=host) with the real
+#                 issues.labeled payload, asserting outcome=pr-opened and a pr-url in
+#                 GITHUB_OUTPUT; then an idle reconcile (nothing open), asserting one GitHub
+#                 request and no Jules request, with its timings.
 #
 # The stand-in base proves the Dockerfile's steps, the entrypoint and the env/input/output
-# wiring; it is not byte-for-byte the upstream python image.
+# wiring; it is not byte-for-byte the upstream python image (SMOKE_ENGINE=docker, as in the
+# repository's CI workflow, builds on the real, digest-pinned base).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -49,6 +56,7 @@ stage() {
   return 0
 }
 REPORTED=""
+WORK_DIR=""
 fail() {
   printf 'FAILED: container smoke, stage %s: %s\n' "${STAGE_NAME:-setup}" "$*" >&2
   REPORTED=1
@@ -56,17 +64,20 @@ fail() {
 }
 on_exit() {
   local rc=$?
+  if [[ -n "$WORK_DIR" ]]; then rm -rf "$WORK_DIR"; fi
   if ((rc != 0)) && [[ -z "$REPORTED" ]]; then
     printf 'FAILED: container smoke, stage %s (exit %s)\n' "${STAGE_NAME:-setup}" "$rc" >&2
   fi
 }
 trap on_exit EXIT
 
-# The Dockerfile's base image, fully qualified the way podman resolves a Docker Hub short name.
+# The Dockerfile's base image without its digest, fully qualified the way podman resolves a
+# Docker Hub short name.
 from_image() {
   local ref
   ref="$(awk 'toupper($1) == "FROM" { print $2; exit }' Dockerfile)"
   [[ -n "$ref" ]] || fail "no FROM line in Dockerfile"
+  ref="${ref%%@*}"
   case "$ref" in
     */*/*) ;;                                   # registry/namespace/name
     */*) ref="docker.io/$ref" ;;                # namespace/name on Docker Hub
@@ -175,9 +186,24 @@ fi
 
 stage build
 if [[ "$ENGINE" == podman ]]; then
-  podman build --isolation=chroot --pull=never -t "$IMAGE" -f Dockerfile .
+  # The same Dockerfile with the FROM digest dropped, so the stand-in (tagged, no digest) is used.
+  WORK_DIR="$(mktemp -d)"
+  sed -E '0,/^FROM /s/^(FROM [^@ ]+)@sha256:[0-9a-f]{64}/\1/' Dockerfile >"$WORK_DIR/Dockerfile"
+  diff Dockerfile "$WORK_DIR/Dockerfile" || true
+  podman build --isolation=chroot --pull=never -t "$IMAGE" -f "$WORK_DIR/Dockerfile" .
 else
   "$ENGINE" build -t "$IMAGE" -f Dockerfile .
+fi
+
+stage image
+image_bytes() { "$ENGINE" image inspect --format '{{.Size}}' "$1"; }
+SIZE="$(image_bytes "$IMAGE")"
+BASE_SIZE="$(image_bytes "$FROM_IMAGE" 2>/dev/null || true)"  # unknown when pulled by digest only
+if [[ -n "$BASE_SIZE" ]]; then
+  printf 'image %s: %s MB, of which %s MB over its base %s (stand-in base: %s MB)\n' "$IMAGE" \
+    "$((SIZE / 1000000))" "$(((SIZE - BASE_SIZE) / 1000000))" "$FROM_IMAGE" "$((BASE_SIZE / 1000000))"
+else
+  printf 'image %s: %s MB\n' "$IMAGE" "$((SIZE / 1000000))"
 fi
 
 stage run
@@ -186,6 +212,7 @@ if [[ -n "${SMOKE_BUILD_ONLY:-}" ]]; then
 else
   if [[ "$ENGINE" == podman ]]; then export SMOKE_RUN_OPTS="${SMOKE_RUN_OPTS:-$PODMAN_RUN_OPTS}"; fi
   "$PYTHON" scripts/container_e2e.py --engine "$ENGINE" --image "$IMAGE"
+  "$PYTHON" scripts/container_e2e.py --engine "$ENGINE" --image "$IMAGE" --scenario idle-reconcile
 fi
 
 stage ""
