@@ -2,10 +2,12 @@
 
 This is the README's test command (``.venv/bin/python scripts/test.py``), run from a venv made
 with ``pip install -e '.[test]'``. Steps: install the npm test tools, ruff check, ruff format
---check, mypy on ``jules_action``, actionlint, check-jsonschema on ``action.yml`` and the
-workflows, hadolint on the Dockerfile, then the whole pytest suite. A failing step ends the run
-with ``FAILED: step <name> ...`` and a non-zero exit; pytest collecting no test (exit 5) counts
-as a failure. Extra arguments are passed to pytest (``scripts/test.py -k packaging -x``).
+--check, mypy on ``jules_action``, actionlint, check-jsonschema on ``action.yml``, the
+workflows and ``.github/dependabot.yml``, hadolint on the Dockerfile, zizmor (security audit
+of the workflows, the action and the Dependabot config), then the whole pytest suite. A
+failing step ends the run with ``FAILED: step <name> ...`` and a non-zero exit; pytest
+collecting no test (exit 5) counts as a failure. Extra arguments are passed to pytest
+(``scripts/test.py -k packaging -x``).
 """
 
 from __future__ import annotations
@@ -62,7 +64,19 @@ def steps(pytest_args: Sequence[str]) -> list[tuple[str, list[str]]]:
             "check-jsonschema workflows",
             [tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *workflows()],
         ),
+        (
+            "check-jsonschema dependabot",
+            [
+                tool("check-jsonschema"),
+                "--builtin-schema",
+                "vendor.dependabot",
+                ".github/dependabot.yml",
+            ],
+        ),
         ("hadolint", [tool("hadolint"), "Dockerfile"]),
+        # Offline: audits that need the GitHub API are skipped. Findings are fixed or ignored
+        # inline with the reason next to them; any other finding fails the step.
+        ("zizmor", [tool("zizmor"), "--offline", "--no-progress", "."]),
         ("pytest", [PY, "-m", "pytest", *pytest_args]),
     ]
     return plan
