@@ -27,9 +27,10 @@ from jules_action.events import Event, parse_event
 from jules_action.github_port import GitHubPort
 from jules_action.jules_client import JulesClient
 from jules_action.messages import explain
-from jules_action.orchestrator import Outcome, Runtime, run
+from jules_action.orchestrator import run
+from jules_action.outcome import Outcome, OutcomeKind
+from jules_action.ports import assemble, deadline_of
 from jules_action.reconcile import reconcile
-from jules_action.tracking import MarkerCodec
 from jules_action.workflow_commands import (
     Redactor,
     WorkflowCommandFormatter,
@@ -70,8 +71,12 @@ def run_from_environ(
     stdout: TextIO,
     clock: Clock | None = None,
     github_factory: GitHubFactory | None = None,
+    jules_transport: httpx.BaseTransport | None = None,
 ) -> int:
-    """Run the action from the runner's variables; returns the exit code."""
+    """Run the action from the runner's variables; returns the exit code.
+
+    ``clock``, ``github_factory`` and ``jules_transport`` are the seams tests replace.
+    """
     secrets = [environ.get(name, "").strip() for name in SECRET_INPUTS]
     redactor = Redactor(secrets)
     for value in secrets:
@@ -81,10 +86,12 @@ def run_from_environ(
     summary_path = _path(environ.get("GITHUB_STEP_SUMMARY"))
     output_path = _path(environ.get("GITHUB_OUTPUT"))
     try:
-        outcome, summary = _run(environ, clock or SystemClock(), github_factory or _real_github)
+        outcome, summary = _run(
+            environ, clock or SystemClock(), github_factory or _real_github, jules_transport
+        )
     except JulesActionError as exc:
         log.error(exc.message)
-        outcome, summary = Outcome("error", exc.message), []
+        outcome, summary = Outcome(OutcomeKind.ERROR, exc.message), []
     except Exception:
         detail = redactor(traceback.format_exc())
         log.error(
@@ -92,7 +99,10 @@ def run_from_environ(
             "log of this step.\n%s",
             detail,
         )
-        outcome, summary = Outcome("error", "Unexpected error (see the log of this step)."), []
+        outcome, summary = (
+            Outcome(OutcomeKind.ERROR, "Unexpected error (see the log of this step)."),
+            [],
+        )
     finally:
         logging.getLogger("jules_action").removeHandler(handler)
     try:
@@ -117,7 +127,10 @@ def _real_github(*, token: str, api_url: str, repository: str) -> GitHubPort:
 
 
 def _run(
-    environ: Mapping[str, str], clock: Clock, github_factory: GitHubFactory
+    environ: Mapping[str, str],
+    clock: Clock,
+    github_factory: GitHubFactory,
+    transport: httpx.BaseTransport | None,
 ) -> tuple[Outcome, list[str]]:
     context = GitHubContext.from_environ(environ)
     settings = Settings.from_environ(environ)
@@ -137,22 +150,24 @@ def _run(
             "User-Agent": f"jules-action/{__version__}",
         },
         timeout=httpx.Timeout(30.0, connect=10.0),
+        transport=transport,
     ) as http:
-        rt = Runtime(
+        deadline = deadline_of(settings, clock)
+        ports = assemble(
             settings=settings,
             context=context,
-            jules=JulesClient(http, clock=clock),
+            jules=JulesClient(http, clock=clock, deadline=deadline),
             github=github,
             clock=clock,
-            codec=MarkerCodec(settings.jules_api_key.get_secret_value()),
+            deadline=deadline,
         )
         try:
-            outcome = reconcile(rt) if event is None else run(rt, event)
+            outcome = reconcile(ports) if event is None else run(ports, event)
         except JulesActionError as exc:
             message = explain(exc)
             log.error(message)
-            outcome = Outcome("error", message)
-        return outcome, rt.summary
+            outcome = Outcome(OutcomeKind.ERROR, message)
+        return outcome, ports.report.lines
 
 
 def _read_event(context: GitHubContext) -> Event:

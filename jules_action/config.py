@@ -100,6 +100,7 @@ class Settings(BaseModel):
     max_concurrent_sessions: int = Field(3, alias=_input("max-concurrent-sessions"), ge=1, le=100)
     include_comments: bool = Field(True, alias=_input("include-comments"))
     dry_run: bool = Field(False, alias=_input("dry-run"))
+    bot_login: str | None = Field(None, alias=_input("bot-login"), max_length=60)
 
     _bools = field_validator(
         "require_plan_approval",
@@ -167,6 +168,13 @@ class Settings(BaseModel):
                 "is not a valid branch name (letters, digits, '.', '_', '-', '+', '/' only)"
             )
         return value
+
+    @field_validator("bot_login")
+    @classmethod
+    def _check_bot_login(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        return _check_logins([value.strip()])[0]
 
     @field_validator("allowed_users")
     @classmethod

@@ -101,11 +101,24 @@ class JulesNetworkError(JulesAPIError):
 
 
 class GitHubError(JulesActionError):
-    """The GitHub API refused a call."""
+    """The GitHub API refused a call (or gave no usable answer).
 
-    def __init__(self, message: str, *, status_code: int | None = None) -> None:
+    ``retry_after`` is the wait GitHub asked for (``Retry-After``, or the seconds until
+    ``x-ratelimit-reset`` when the rate limit is spent), when it said one.
+    """
+
+    def __init__(
+        self, message: str, *, status_code: int | None = None, retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
         self.status_code = status_code
+        self.retry_after = retry_after
+
+    @property
+    def transient(self) -> bool:
+        """Worth another try: no answer, a 5xx, or a rate limit (primary or secondary)."""
+        code = self.status_code
+        return code is None or code >= 500 or code == 429 or self.retry_after is not None
 
 
 class GitHubPermissionError(GitHubError):

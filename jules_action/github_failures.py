@@ -17,6 +17,7 @@ from jules_action.errors import GitHubError, GitHubNotFound, GitHubPermissionErr
 OPERATIONS: Final[dict[str, tuple[str, str]]] = {
     "get_default_branch": ("read the repository", "contents: read"),
     "get_permission": ("read a collaborator's permission", "contents: read"),
+    "get_authenticated_login": ("read the token's user", ""),
     "get_issue": ("read the issue", "issues: read"),
     "get_pull": ("read the pull request", "pull-requests: read"),
     "list_issue_comments": ("list the issue's comments", "issues: read"),
@@ -46,8 +47,17 @@ NOT_ACCESSIBLE = "Resource not accessible by integration"
 LABEL_DOES_NOT_EXIST = "Label does not exist"
 
 
-def failure_for(operation: str, *, status: int | None, github_message: str) -> GitHubError:
-    """The exception for ``operation`` (a port method name) refused with ``status``."""
+def failure_for(
+    operation: str,
+    *,
+    status: int | None,
+    github_message: str,
+    retry_after: float | None = None,
+) -> GitHubError:
+    """The exception for ``operation`` (a port method name) refused with ``status``.
+
+    ``retry_after``: the wait GitHub asked for, when the refusal is a rate limit.
+    """
     action, permission = OPERATIONS.get(operation, (operation.replace("_", " "), ""))
     detail = f"{status}: {github_message}" if status is not None else github_message
     if status == 401:
@@ -56,8 +66,12 @@ def failure_for(operation: str, *, status: int | None, github_message: str) -> G
             "Check the `github-token` input (the default is the workflow's GITHUB_TOKEN).",
             status_code=status,
         )
-    if status == 403 and "rate limit" in github_message.lower():
-        return GitHubError(f"GitHub rate-limited the call to {action} ({detail}).", status_code=403)
+    if status in (403, 429) and ("rate limit" in github_message.lower() or retry_after):
+        return GitHubError(
+            f"GitHub rate-limited the call to {action} ({detail}).",
+            status_code=status,
+            retry_after=retry_after if retry_after is not None else 60.0,
+        )
     if status == 403:
         hint = (
             f" The workflow token probably lacks `{permission}`: add it under `permissions:` "
@@ -72,4 +86,6 @@ def failure_for(operation: str, *, status: int | None, github_message: str) -> G
         return GitHubNotFound(
             f"GitHub could not find what was needed to {action} ({detail}).", status_code=status
         )
-    return GitHubError(f"GitHub failed to {action} ({detail}).", status_code=status)
+    return GitHubError(
+        f"GitHub failed to {action} ({detail}).", status_code=status, retry_after=retry_after
+    )

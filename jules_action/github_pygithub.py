@@ -16,8 +16,9 @@ The token is passed to PyGithub only; it is never logged or put in a message.
 
 from __future__ import annotations
 
+import time
 import urllib.parse
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar, cast
 
 import requests
@@ -44,6 +45,19 @@ def _message(exc: GithubException) -> str:
     return exc.message or str(data or "") or type(exc).__name__
 
 
+def _retry_after(headers: Mapping[str, str], *, now: float) -> float | None:
+    """The wait GitHub asks for: ``Retry-After``, else the primary limit's reset when spent."""
+    lowered = {key.lower(): value for key, value in headers.items()}
+    try:
+        if "retry-after" in lowered:
+            return max(float(lowered["retry-after"]), 0.0)
+        if lowered.get("x-ratelimit-remaining") == "0" and "x-ratelimit-reset" in lowered:
+            return max(float(lowered["x-ratelimit-reset"]) - now, 0.0)
+    except ValueError:
+        return None
+    return None
+
+
 class PyGithubPort:
     """``GitHubPort`` for one repository, over a ``github.Github`` client."""
 
@@ -67,10 +81,22 @@ class PyGithubPort:
         try:
             return action()
         except GithubException as exc:
-            raise failure_for(operation, status=exc.status, github_message=_message(exc)) from exc
+            raise failure_for(
+                operation,
+                status=exc.status,
+                github_message=_message(exc),
+                retry_after=_retry_after(exc.headers or {}, now=time.time()),
+            ) from exc
         except requests.RequestException as exc:
             raise GitHubError(
                 f"GitHub could not be reached ({type(exc).__name__}) for {operation}.",
+                status_code=None,
+            ) from exc
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            # A 200 whose body is not what the API describes (a proxy's page, a truncated
+            # body): no usable answer, like a dropped connection.
+            raise GitHubError(
+                f"GitHub's answer for {operation} could not be read ({type(exc).__name__}).",
                 status_code=None,
             ) from exc
 
@@ -98,6 +124,18 @@ class PyGithubPort:
         except GitHubError as exc:
             if exc.status_code == 404:  # not a collaborator (or no such user)
                 return "none"
+            raise
+
+    def get_authenticated_login(self) -> str | None:
+        def run() -> str:
+            _, data = self._client.requester.requestJsonAndCheck("GET", "/user")
+            return str(data.get("login") or "")
+
+        try:
+            return self._call("get_authenticated_login", run) or None
+        except GitHubError as exc:
+            if exc.status_code in (401, 403, 404):
+                return None
             raise
 
     def get_issue(self, number: int) -> IssueRecord:
@@ -229,16 +267,18 @@ def build_github_port(
     api_url: str,
     repository: str,
     timeout: int = 15,
-    retry: int | GithubRetry | None = Github.default_retry,
+    retry: int | GithubRetry | None = None,
     seconds_between_requests: float | None = 0.25,
     seconds_between_writes: float | None = 1.0,
     user_agent: str = _USER_AGENT,
 ) -> PyGithubPort:
     """A ``PyGithubPort`` for ``repository`` ("owner/name") at ``api_url`` (``GITHUB_API_URL``).
 
-    The throttling and retry defaults are PyGithub's (GitHub asks integrations to space
-    writes; the retry policy backs off on 5xx and secondary rate limits); tests pass
-    ``seconds_between_requests=0, seconds_between_writes=0, retry=None``.
+    The throttling defaults are PyGithub's (GitHub asks integrations to space writes); tests
+    pass ``seconds_between_requests=0, seconds_between_writes=0``. PyGithub's own retry is
+    off: it sleeps as long as a rate limit says (an hour for a spent primary limit) and
+    repeats POSTs that GitHub may already have applied. Retries are ``github_retry``'s,
+    on the injected clock and bounded by the run's deadline.
     """
     if "/" not in repository.strip("/"):
         raise ValueError(f"repository must be 'owner/name', got {repository!r}")

@@ -203,6 +203,9 @@ def _page_params(**params: object) -> dict[str, str]:
 ARCHIVED_FILTER = "archived = true"
 """The sessions.list filter for archived sessions, spelled as the official SDK documents it."""
 
+READ_TIMEOUT = 30.0
+"""The longest one request waits for an answer (the composition root's httpx timeout)."""
+
 SHORT_RETRY_AFTER = 60.0
 """Longest server-given Retry-After (seconds) a refused POST waits for before retrying."""
 
@@ -238,11 +241,14 @@ class JulesClient:
         clock: Clock,
         retry: RetryPolicy | None = None,
         rng: random.Random | None = None,
+        deadline: float | None = None,
     ) -> None:
         self._http = http
         self._clock = clock
         self._policy = retry if retry is not None else RetryPolicy()
         self._rng = rng if rng is not None else random.Random()
+        # On ``clock.monotonic()``: no retry starts, and no request waits, past it.
+        self._deadline = deadline
         self._created_at: dict[str, float] = {}
 
     # --- sources ----------------------------------------------------------------------------
@@ -421,7 +427,12 @@ class JulesClient:
                     retry_after=exc.retry_after,
                     rng=self._rng,
                 )
-                if delay is None:
+                past_deadline = (
+                    delay is not None
+                    and self._deadline is not None
+                    and self._clock.monotonic() + delay > self._deadline
+                )
+                if delay is None or past_deadline:
                     log.info("Giving up on Jules %s %s after %d retries.", method, path, attempt)
                     raise
                 log.info("%s; retrying in %.1f s.", exc.message, delay)
@@ -436,8 +447,13 @@ class JulesClient:
         params: dict[str, str] | None,
         body: dict[str, Any] | None,
     ) -> Any:
+        timeout: httpx.Timeout | httpx._client.UseClientDefault = httpx.USE_CLIENT_DEFAULT
+        if self._deadline is not None:
+            left = max(self._deadline - self._clock.monotonic(), 1.0)
+            if left < READ_TIMEOUT:
+                timeout = httpx.Timeout(left, connect=min(left, 10.0))
         try:
-            response = self._http.request(method, path, params=params, json=body)
+            response = self._http.request(method, path, params=params, json=body, timeout=timeout)
         except httpx.RequestError as exc:
             log.debug("Jules %s %s -> %s", method, path, type(exc).__name__)
             raise _network_error(exc, method, path) from exc

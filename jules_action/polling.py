@@ -22,14 +22,18 @@ KEEP_POLLING: Final = frozenset(
         SessionState.QUEUED,
         SessionState.PLANNING,
         SessionState.IN_PROGRESS,
-        # PAUSED is undocumented; a person may resume it in the web app, so keep watching.
-        SessionState.PAUSED,
         # A state newer than this code: keep watching rather than guess an ending.
         SessionState.UNKNOWN,
     }
 )
+# PAUSED (paused in the Jules web app) waits for a person like a question does: report it
+# on the issue and stop waiting, rather than poll a session nobody is driving.
 NEEDS_HUMAN: Final = frozenset(
-    {SessionState.AWAITING_PLAN_APPROVAL, SessionState.AWAITING_USER_FEEDBACK}
+    {
+        SessionState.AWAITING_PLAN_APPROVAL,
+        SessionState.AWAITING_USER_FEEDBACK,
+        SessionState.PAUSED,
+    }
 )
 TERMINAL: Final = frozenset({SessionState.COMPLETED, SessionState.FAILED})
 

@@ -2,10 +2,22 @@
 
 The issue thread is the action's durable store. Each request (a label, a ``/jules``
 comment) gets one tracking comment whose hidden marker carries ``TrackingState`` as
-base64 JSON plus an HMAC. The HMAC key is derived from the Jules API key, so a marker
-pasted into a comment by anyone else is ignored: it can neither resume a foreign session
-nor queue a prompt of its own for the reconciler. (Rotating the API key orphans the open
-markers made under the old key; they are then left alone.)
+base64 JSON plus an HMAC keyed from the Jules API key (marker format ``v2``).
+
+A marker is public (the raw body through the API, every earlier revision in the edit
+history), so a valid signature alone proves nothing: anyone can paste a copy. A marker
+counts only when ``find_tracked`` accepts it:
+
+- the comment was written by the action's own identity (``identity``, the login its
+  comments appear under), so a copy pasted by anyone else is inert;
+- the state is bound to the issue it sits on (``TrackingState.issue``), so a marker copied
+  from issue #1 to issue #2 is inert there;
+- once the comment exists, the state is bound to that comment (``comment_id``), so an old
+  revision or a copy in another of our comments is inert.
+
+(Rotating the API key orphans the open markers made under the old key; they are then left
+alone. ``v1`` markers, from before the binding, are read with the same author and issue
+checks so that requests open at an upgrade are finished.)
 """
 
 from __future__ import annotations
@@ -16,15 +28,17 @@ import hmac
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Final
 
 from jules_action.github_port import CommentRecord
 
-MARKER_PREFIX: Final = "<!-- jules-action:v1 "
-_MARKER = re.compile(r"<!-- jules-action:v1 ([A-Za-z0-9+/=]+)\.([0-9a-f]{64}) -->")
+MARKER_VERSION: Final = 2
+MARKER_PREFIX: Final = "<!-- jules-action:v"
+_MARKER = re.compile(r"<!-- jules-action:v([12]) ([A-Za-z0-9+/=]+)\.([0-9a-f]{64}) -->")
+HANDLED_KEPT: Final = 50
 
 
 class Status(StrEnum):
@@ -53,7 +67,7 @@ _OPEN = frozenset({Status.STARTING, Status.QUEUED, Status.RUNNING, Status.NEEDS_
 class TrackingState:
     """Everything a later run (or the reconciler) needs to carry on with a request."""
 
-    request: str  # the request key, e.g. "comment:123" or "label:7:jules-task"
+    request: str  # the request key, e.g. "comment:123" or "label:7:jules-task:<time>"
     issue: int
     status: Status = Status.STARTING
     requested_at: str = ""  # ISO time of the triggering event; orders the queue
@@ -73,41 +87,67 @@ class TrackingState:
     completed_at: str = ""  # first seen COMPLETED without a PR (grace period)
     nudged: bool = False  # already asked Jules once to open the PR
     handed_off: bool = False  # the last run stopped waiting; reconcile finishes
+    claim: str = ""  # "<run id>.<attempt>" of the run that claimed the request
+    comment_id: int = 0  # the tracking comment this state lives in, once it exists
+    followups: tuple[str, ...] = ()  # instructions that arrived before the session existed
+    handled: tuple[int, ...] = ()  # trigger comments this request has taken (latest kept)
+    approved: bool = False  # the plan was approved (COMPLETED may show while a plan waits)
 
     def with_(self, **changes: Any) -> TrackingState:
         return replace(self, **changes)
+
+    def handling(self, comment_id: int) -> TrackingState:
+        """This state, also recording that trigger comment ``comment_id`` was taken."""
+        if comment_id in self.handled:
+            return self
+        return replace(self, handled=(*self.handled, comment_id)[-HANDLED_KEPT:])
+
+
+_FIELDS: Final = frozenset(f.name for f in fields(TrackingState))
 
 
 class MarkerCodec:
     """Encodes and verifies the hidden marker with a key derived from the Jules API key."""
 
     def __init__(self, api_key: str) -> None:
-        self._key = hashlib.sha256(b"jules-action/marker/v1\0" + api_key.encode()).digest()
+        secret = api_key.encode()
+        self._keys = {
+            1: hashlib.sha256(b"jules-action/marker/v1\0" + secret).digest(),
+            2: hashlib.sha256(b"jules-action/marker/v2\0" + secret).digest(),
+        }
 
-    def _sign(self, payload: str) -> str:
-        return hmac.new(self._key, payload.encode("ascii"), hashlib.sha256).hexdigest()
+    def _sign(self, version: int, payload: str) -> str:
+        return hmac.new(self._keys[version], payload.encode("ascii"), hashlib.sha256).hexdigest()
 
     def encode(self, state: TrackingState) -> str:
-        data = asdict(state)
+        data: dict[str, Any] = asdict(state)
         data["plan"] = list(state.plan)
+        data["followups"] = list(state.followups)
+        data["handled"] = list(state.handled)
         raw = json.dumps(data, separators=(",", ":"), sort_keys=True)
         payload = base64.b64encode(raw.encode("utf-8")).decode("ascii")
-        return f"{MARKER_PREFIX}{payload}.{self._sign(payload)} -->"
+        signature = self._sign(MARKER_VERSION, payload)
+        return f"{MARKER_PREFIX}{MARKER_VERSION} {payload}.{signature} -->"
 
     def decode(self, body: str) -> TrackingState | None:
-        """The state in ``body``'s marker, or None when absent, malformed or not ours."""
+        """The state in ``body``'s marker, or None when absent, malformed or not signed by us.
+
+        A valid signature is necessary, not sufficient: ``find_tracked`` also checks who wrote
+        the comment and where it is.
+        """
         match = _MARKER.search(body)
         if match is None:
             return None
-        payload, signature = match.groups()
-        if not hmac.compare_digest(self._sign(payload), signature):
+        version, payload, signature = int(match.group(1)), match.group(2), match.group(3)
+        if not hmac.compare_digest(self._sign(version, payload), signature):
             return None
         try:
             data = json.loads(base64.b64decode(payload, validate=True))
             data["status"] = Status(data["status"])
-            data["plan"] = tuple(data.get("plan", ()))
-            known = {f for f in TrackingState.__dataclass_fields__}
-            return TrackingState(**{k: v for k, v in data.items() if k in known})
+            for name in ("plan", "followups"):
+                data[name] = tuple(str(item) for item in data.get(name, ()))
+            data["handled"] = tuple(int(item) for item in data.get("handled", ()))
+            return TrackingState(**{k: v for k, v in data.items() if k in _FIELDS})
         except (ValueError, TypeError, KeyError):
             return None
 
@@ -120,16 +160,39 @@ class Tracked:
     state: TrackingState
 
 
-def find_tracked(comments: Sequence[CommentRecord], codec: MarkerCodec) -> list[Tracked]:
-    """Our tracking comments, in thread order (oldest first)."""
+def same_login(a: str, b: str) -> bool:
+    """GitHub logins compare case-insensitively."""
+    return a.casefold() == b.casefold()
+
+
+def find_tracked(
+    comments: Sequence[CommentRecord], codec: MarkerCodec, *, issue: int, identity: str
+) -> list[Tracked]:
+    """Our tracking comments on ``issue``, in thread order (oldest first).
+
+    Only markers that verify, in comments written by ``identity``, bound to ``issue`` and
+    (once bound) to the comment they are in; everything else is inert text.
+    """
     found = []
     for comment in comments:
-        if MARKER_PREFIX not in comment.body:
+        if MARKER_PREFIX not in comment.body or not same_login(comment.author_login, identity):
             continue
         state = codec.decode(comment.body)
-        if state is not None:
-            found.append(Tracked(comment, state))
+        if state is None or state.issue != issue:
+            continue
+        if state.comment_id not in (0, comment.id):
+            continue
+        found.append(Tracked(comment, state))
     return found
+
+
+def marker_authors(comments: Sequence[CommentRecord], codec: MarkerCodec) -> set[str]:
+    """Who wrote the comments carrying a marker that verifies (ours and copies alike)."""
+    return {
+        c.author_login
+        for c in comments
+        if MARKER_PREFIX in c.body and codec.decode(c.body) is not None
+    }
 
 
 def iso(moment: datetime) -> str:
@@ -190,8 +253,10 @@ def _headline(state: TrackingState) -> str:
     if state.status is Status.RUNNING:
         return _RUNNING_HEADLINES.get(state.state, _HEADLINES[Status.RUNNING])
     if state.status is Status.NEEDS_INPUT:
-        if state.state == "AWAITING_PLAN_APPROVAL":
+        if state.state == "AWAITING_PLAN_APPROVAL" or state.plan:
             return "✋ Jules has a plan and is waiting for approval"
+        if state.state == "PAUSED":
+            return "⏸️ The Jules session is paused"
         return "❓ Jules has a question"
     return _HEADLINES[state.status]
 
@@ -218,7 +283,7 @@ def _details(state: TrackingState, phrase: str) -> list[str]:
             )
         return text
     if status is Status.NEEDS_INPUT:
-        if state.state == "AWAITING_PLAN_APPROVAL":
+        if state.state == "AWAITING_PLAN_APPROVAL" or state.plan:
             steps = [f"{n}. {_md_text(step)}" for n, step in enumerate(state.plan, start=1)]
             return [
                 *(steps or ["(the plan has no steps)"]),

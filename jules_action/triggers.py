@@ -126,6 +126,23 @@ def decide_trigger(
     return Skip(f"event '{event.name}' is not a trigger; {_TRIGGER_EVENTS}")
 
 
+def comment_trigger(issue: Issue, comment: Comment, phrase: str) -> Trigger | None:
+    """The trigger a comment found on the thread would have made (its event was dropped)."""
+    instructions = find_command(comment.body, phrase)
+    if instructions is None:
+        return None
+    return Trigger(
+        kind="comment",
+        instructions=instructions,
+        actor=comment.author,
+        issue=issue,
+        comment=comment,
+        ref=None,
+        request_key=f"comment:{comment.id}",
+        requested_at=comment.created_at,
+    )
+
+
 def _comment_trigger(
     event: Event, comment: Comment, phrase: str, default_branch: str | None
 ) -> Trigger | Skip:

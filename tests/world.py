@@ -14,7 +14,7 @@ import json
 import random
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
@@ -26,7 +26,9 @@ from jules_action.config import GitHubContext, Settings
 from jules_action.events import parse_event
 from jules_action.github_port import GitHubPort
 from jules_action.jules_client import JulesClient
-from jules_action.orchestrator import Outcome, Runtime, run
+from jules_action.orchestrator import run
+from jules_action.outcome import Outcome
+from jules_action.ports import Ports, assemble, deadline_of
 from jules_action.reconcile import reconcile
 from jules_action.tracking import MarkerCodec, find_tracked
 from jules_action_dev.simulator import ManualClock, Simulator, SimulatorConfig, SourceConfig
@@ -67,6 +69,7 @@ class World:
     github_state: RepositoryState
     simulator: Simulator
     summaries: list[list[str]] = field(default_factory=list)
+    runs: int = 0
 
     @property
     def github(self) -> StateBackedGitHub:
@@ -81,39 +84,70 @@ class World:
         env.update({f"INPUT_{k.upper().replace('_', '-')}": v for k, v in inputs.items()})
         return Settings.from_environ(env)
 
-    def runtime(self, **inputs: str) -> tuple[Runtime, httpx.Client]:
+    def runtime(
+        self,
+        *,
+        clock: Clock | None = None,
+        github: GitHubPort | None = None,
+        transport: httpx.BaseTransport | None = None,
+        run_id: str = "",
+        run_attempt: str = "1",
+        seed: int = 0,
+        **inputs: str,
+    ) -> tuple[Ports, httpx.Client]:
+        """The ports of one job: the simulator over HTTP (or ``transport``), GitHub in memory."""
         settings = self.settings(**inputs)
         key = settings.jules_api_key.get_secret_value()
-        http = httpx.Client(base_url=self.simulator.base_url, headers={"X-Goog-Api-Key": key})
-        rt = Runtime(
-            settings=settings,
-            context=GitHubContext.from_environ(
-                {"GITHUB_REPOSITORY": f"{OWNER}/{REPO}", "GITHUB_RUN_ID": "77"}
-            ),
-            jules=JulesClient(http, clock=self.clock),
-            github=self.github,
-            clock=self.clock,
-            codec=MarkerCodec(key),
+        http = httpx.Client(
+            base_url=self.simulator.base_url, headers={"X-Goog-Api-Key": key}, transport=transport
         )
-        return rt, http
+        job_clock = clock or self.clock
+        if not run_id:
+            # Every job is its own workflow run, as every delivered event is.
+            self.runs += 1
+            run_id = str(76 + self.runs)
+        context = GitHubContext.from_environ(
+            {
+                "GITHUB_REPOSITORY": f"{OWNER}/{REPO}",
+                "GITHUB_RUN_ID": run_id,
+                "GITHUB_RUN_ATTEMPT": run_attempt,
+            }
+        )
+        deadline = deadline_of(settings, job_clock)
+        ports = assemble(
+            settings=settings,
+            context=context,
+            jules=JulesClient(http, clock=job_clock, rng=random.Random(seed), deadline=deadline),
+            github=github or self.github,
+            clock=job_clock,
+            deadline=deadline,
+            rng=random.Random(seed),
+        )
+        return ports, http
 
     def run(self, event_name: str, payload: dict[str, Any], **inputs: str) -> Outcome:
         """One job run of the action for this event."""
-        rt, http = self.runtime(**inputs)
+        ports, http = self.runtime(**inputs)
         with http:
-            outcome = run(rt, parse_event(event_name, json.dumps(payload).encode()))
-        self.summaries.append(rt.summary)
+            outcome = run(ports, parse_event(event_name, json.dumps(payload).encode()))
+        self.summaries.append(ports.report.lines)
         return outcome
 
     def reconcile(self, **inputs: str) -> Outcome:
-        rt, http = self.runtime(mode="reconcile", **inputs)
+        ports, http = self.runtime(mode="reconcile", **inputs)
         with http:
-            return reconcile(rt)
+            outcome = reconcile(ports)
+        self.summaries.append(ports.report.lines)
+        return outcome
 
     def tracking(self, issue: int) -> list[Any]:
+        """The states of the action's requests on ``issue``, as the action itself reads them."""
         comments = self.github_state.list_comments(issue)
         records = [comment_record(c, html_base=self.github_state.html_base) for c in comments]
-        return [t.state for t in find_tracked(records, MarkerCodec(API_KEY))]
+        found = find_tracked(
+            records, MarkerCodec(API_KEY), issue=issue, identity=self.github_state.actor
+        )
+        return [t.state for t in found]
 
     def comment_bodies(self, issue: int) -> list[str]:
         return [c.body for c in self.github_state.list_comments(issue)]
@@ -165,17 +199,18 @@ def _runtime_with(
     seed: int,
     inputs: dict[str, str],
     interleave: bool = False,
-) -> tuple[Runtime, httpx.Client]:
+) -> tuple[Ports, httpx.Client]:
     """Like ``World.runtime``, with a job's own clock, a seeded retry RNG and a client hook."""
-    rt, http = world.runtime(**inputs)
     job_clock: Clock = clock or world.clock
-    rt.clock = job_clock
-    make = jules or (lambda h, c: JulesClient(h, clock=c, rng=random.Random(seed)))
-    rt.jules = make(http, job_clock)
+    github: GitHubPort = world.github
     if interleave:
-        rt.github = cast(GitHubPort, _Interleaved(rt.github, job_clock))
-        rt.jules = cast(JulesClient, _Interleaved(rt.jules, job_clock))
-    return rt, http
+        github = cast(GitHubPort, _Interleaved(github, job_clock))
+    ports, http = world.runtime(clock=job_clock, github=github, seed=seed, **inputs)
+    make = jules or (lambda h, c: JulesClient(h, clock=c, rng=random.Random(seed)))
+    client = make(http, job_clock)
+    if interleave:
+        client = cast(JulesClient, _Interleaved(client, job_clock))
+    return replace(ports, jules=client), http
 
 
 class _Interleaved:
@@ -212,12 +247,12 @@ def run_job(
     """``World.run`` on a job's own clock (see ``Scheduler``), deterministic retry jitter and an
     optional factory for the Jules client (e.g. one that 'kills' the job after N polls).
     ``interleave``: yield to the other jobs before every GitHub and Jules call."""
-    rt, http = _runtime_with(
+    ports, http = _runtime_with(
         world, clock=clock, jules=jules, seed=seed, inputs=inputs, interleave=interleave
     )
     with http:
-        outcome = run(rt, parse_event(event_name, json.dumps(payload).encode()))
-    world.summaries.append(rt.summary)
+        outcome = run(ports, parse_event(event_name, json.dumps(payload).encode()))
+    world.summaries.append(ports.report.lines)
     return outcome
 
 
@@ -231,7 +266,7 @@ def reconcile_job(
     **inputs: str,
 ) -> Outcome:
     """``World.reconcile`` on a job's own clock, like ``run_job``."""
-    rt, http = _runtime_with(
+    ports, http = _runtime_with(
         world,
         clock=clock,
         jules=jules,
@@ -240,8 +275,8 @@ def reconcile_job(
         interleave=interleave,
     )
     with http:
-        outcome = reconcile(rt)
-    world.summaries.append(rt.summary)
+        outcome = reconcile(ports)
+    world.summaries.append(ports.report.lines)
     return outcome
 
 

@@ -27,6 +27,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
+from jules_action.github_failures import NOT_ACCESSIBLE
 from jules_action_dev.standin.render import render_thread
 from jules_action_dev.standin.state import (
     ApiFailure,
@@ -447,6 +448,9 @@ def _update_pull(call: _Call) -> _Response:
 
 
 def _get_user(call: _Call) -> _Response:
+    if call.state.actor.endswith("[bot]"):
+        # GitHub refuses GET /user to installation tokens such as the workflow's GITHUB_TOKEN.
+        return _error(403, NOT_ACCESSIBLE)
     return _Response(200, call.render.user(call.state.user(call.state.actor)))
 
 

@@ -679,6 +679,18 @@ class StateBackedGitHub:
             ) from failure
         return as_role(role)
 
+    def get_authenticated_login(self) -> str | None:
+        try:
+            self.state.check("get_authenticated_user")
+        except ApiFailure as failure:
+            if failure.status in (401, 403, 404):
+                return None
+            raise failure_for(
+                "get_authenticated_login", status=failure.status, github_message=failure.message
+            ) from failure
+        # GitHub refuses GET /user to installation tokens such as the workflow's GITHUB_TOKEN.
+        return None if self.state.actor.endswith("[bot]") else self.state.actor
+
     def get_issue(self, number: int) -> IssueRecord:
         issue = self._call("get_issue", lambda: self.state.get_issue(number))
         return issue_record(issue, html_base=self._html_base)

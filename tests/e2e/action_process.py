@@ -43,7 +43,7 @@ REPOSITORY = f"{OWNER}/{REPO}"
 RUN_ID = "4242"
 PROCESS_TIMEOUT = 60.0
 SIMULATOR_READY_TIMEOUT = 20.0
-_MARKER = re.compile(r"<!-- jules-action:v1 ([A-Za-z0-9+/=]+)\.[0-9a-f]{64} -->")
+_MARKER = re.compile(r"<!-- jules-action:v[12] ([A-Za-z0-9+/=]+)\.[0-9a-f]{64} -->")
 
 
 def load_payload(name: str) -> dict[str, Any]:

@@ -141,7 +141,7 @@ def assert_pr_opened(result: ActionRun, repository: str = REPOSITORY) -> tuple[s
     """Exit 0, outcome pr-opened with a session and a PR link in outputs, summary and log."""
     assert result.returncode == 0, result.describe()
     outputs = result.outputs
-    assert outputs["outcome"] == "pr-opened"
+    assert outputs["outcome"] == "pr-opened", result.describe()
     session_id = outputs["session-id"]
     assert SESSION_ID.fullmatch(session_id), outputs
     assert outputs["session-url"] == f"https://jules.google.com/session/{session_id}"

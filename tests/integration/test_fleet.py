@@ -27,7 +27,8 @@ import pytest
 from jules_action.clock import Clock
 from jules_action.jules_client import JulesClient
 from jules_action.jules_models import CreateSessionRequest, Session
-from jules_action.orchestrator import OPEN_LABEL, Outcome
+from jules_action.outcome import Outcome
+from jules_action.tracker import OPEN_LABEL
 from jules_action.tracking import Status, iso
 from tests.world import (
     OWNER,
@@ -48,7 +49,8 @@ RECONCILE_EVERY = 5 * 60.0
 ACTIVE = {"PLANNING", "IN_PROGRESS", "AWAITING_PLAN_APPROVAL", "AWAITING_USER_FEEDBACK", "PAUSED"}
 _SUMMARY = re.compile(
     r"(?P<checked>\d+) checked, (?P<finished>\d+) finished, (?P<started>\d+) started, "
-    r"(?P<queued>\d+) still queued, (?P<errors>\d+) errors; (?P<running>\d+) running"
+    r"(?P<queued>\d+) still queued, \d+ comments handled, (?P<errors>\d+) errors; "
+    r"(?P<running>\d+) running"
 )
 
 

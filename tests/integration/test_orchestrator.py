@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from jules_action.config import GitHubContext
 from jules_action.events import parse_event
 from jules_action.orchestrator import run
 from jules_action.tracking import Status
@@ -242,16 +241,16 @@ def test_run__bad_api_key_is_explained_and_never_shown(world: World) -> None:
     assert all("AIza-wrong-key-999999" not in b for b in world.comment_bodies(1))
 
 
-def test_run__missing_issue_permission_warns_but_keeps_the_session(world: World) -> None:
-    """Refused once (times=1): a retry would succeed, so an empty thread proves no retry."""
+def test_run__missing_issue_permission_fails_loudly_and_starts_nothing(world: World) -> None:
+    """A request the action cannot record could be neither finished nor de-duplicated, so
+    no session starts. Refused once (times=1): a retry would succeed, so an empty thread
+    proves the refusal is not retried."""
     world.github_state.forbid("create_issue_comment", times=1)
     outcome = world.run("issues", labeled())
-    assert outcome.outcome == "pr-opened"
+    assert (outcome.outcome, outcome.exit_code) == ("error", 1)
+    assert "issues: write" in outcome.message
     assert world.comment_bodies(1) == []
-    warnings = [line for line in world.summaries[-1] if line.startswith("- ⚠️")]
-    assert len(warnings) == 1
-    assert "Could not create the tracking comment" in warnings[0]
-    assert "issues: write" in warnings[0]
+    assert world.sessions_created() == 0
 
 
 def test_run__dry_run_renders_the_prompt_only(world: World) -> None:
@@ -359,14 +358,7 @@ def test_run__pr_that_cannot_be_edited_is_flagged_on_the_issue(world: World) -> 
 def test_run__rerun_of_a_schedule_never_adopts_an_unrelated_session(world: World) -> None:
     """Attempt 2 of a scheduled run looks for its own earlier session by tag, and only that."""
     first = world.run("issues", labeled())
-    rt, http = world.runtime(prompt="Tidy the docs")
-    rt.context = GitHubContext.from_environ(
-        {
-            "GITHUB_REPOSITORY": "Codertocat/Hello-World",
-            "GITHUB_RUN_ID": "78",
-            "GITHUB_RUN_ATTEMPT": "2",
-        }
-    )
+    rt, http = world.runtime(prompt="Tidy the docs", run_id="78", run_attempt="2")
     with http:
         outcome = run(rt, parse_event("schedule", json.dumps(load_payload("schedule")).encode()))
     assert outcome.outcome == "pr-opened"

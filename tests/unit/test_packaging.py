@@ -53,6 +53,7 @@ INPUTS: dict[str, str | None] = {
     "max-concurrent-sessions": "3",
     "include-comments": "true",
     "dry-run": "false",
+    "bot-login": "",
 }
 # Google's jules-invoke input names, accepted as deprecated aliases (no default, not required).
 DEPRECATED = ["jules_api_key", "starting_branch"]

@@ -37,7 +37,7 @@ def test_marker__signed_with_another_key_is_ignored() -> None:
 def test_marker__tampered_payload_is_ignored() -> None:
     codec = MarkerCodec("k")
     body = render(TrackingState(request="r", issue=1), codec)
-    start = body.index("jules-action:v1 ") + len("jules-action:v1 ")
+    start = body.index("jules-action:v2 ") + len("jules-action:v2 ")
     tampered = body[:start] + ("A" if body[start] != "A" else "B") + body[start + 1 :]
     assert codec.decode(tampered) is None
     assert codec.decode("no marker here") is None
@@ -51,9 +51,46 @@ def test_find_tracked__keeps_only_our_markers_in_thread_order() -> None:
     found = find_tracked(
         [comment(1, ours1), comment(2, "hello"), comment(3, forged, "mallory"), comment(4, ours2)],
         codec,
+        issue=1,
+        identity="github-actions[bot]",
     )
     assert [(t.comment.id, t.state.request) for t in found] == [(1, "a"), (4, "b")]
     assert [t.state.status.is_open for t in found] == [True, False]
+
+
+def test_find_tracked__a_copy_pasted_by_anyone_else_is_inert() -> None:
+    codec = MarkerCodec("k")
+    ours = render(TrackingState(request="a", issue=1, prompt="old task"), codec)
+    found = find_tracked(
+        [comment(1, ours), comment(2, ours, "mallory")],
+        codec,
+        issue=1,
+        identity="GitHub-Actions[bot]",
+    )
+    assert [t.comment.id for t in found] == [1]
+
+
+def test_find_tracked__a_marker_from_another_issue_is_inert() -> None:
+    codec = MarkerCodec("k")
+    from_issue_1 = render(TrackingState(request="a", issue=1), codec)
+    found = find_tracked([comment(9, from_issue_1)], codec, issue=2, identity="github-actions[bot]")
+    assert found == []
+
+
+def test_find_tracked__a_state_bound_to_another_comment_is_inert() -> None:
+    """An old revision of comment 1, re-posted by the action's identity (say a PAT's owner)
+    in comment 5, is not comment 5's state."""
+    codec = MarkerCodec("k")
+    bound = render(TrackingState(request="a", issue=1, comment_id=1), codec)
+    found = find_tracked(
+        [comment(1, bound), comment(5, bound)], codec, issue=1, identity="github-actions[bot]"
+    )
+    assert [t.comment.id for t in found] == [1]
+
+
+def test_marker__is_versioned() -> None:
+    body = render(TrackingState(request="a", issue=1), MarkerCodec("k"))
+    assert "<!-- jules-action:v2 " in body
 
 
 def test_render__shows_links_and_state() -> None:
