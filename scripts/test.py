@@ -45,6 +45,9 @@ def workflows() -> list[str]:
 
 
 def steps(pytest_args: Sequence[str]) -> list[tuple[str, list[str]]]:
+    # The whole suite measures branch coverage of jules_action against the floor in
+    # pyproject.toml (tool.coverage); a chosen subset (extra arguments) does not.
+    coverage = [] if pytest_args else ["--cov", "--cov-report=term"]
     plan: list[tuple[str, list[str]]] = []
     installer = ROOT / "scripts" / "install_test_tools.py"
     if installer.exists():
@@ -77,7 +80,7 @@ def steps(pytest_args: Sequence[str]) -> list[tuple[str, list[str]]]:
         # Offline: audits that need the GitHub API are skipped. Findings are fixed or ignored
         # inline with the reason next to them; any other finding fails the step.
         ("zizmor", [tool("zizmor"), "--offline", "--no-progress", "."]),
-        ("pytest", [PY, "-m", "pytest", *pytest_args]),
+        ("pytest", [PY, "-m", "pytest", *coverage, *pytest_args]),
     ]
     return plan
 
