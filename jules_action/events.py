@@ -37,6 +37,7 @@ _LONE_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 
 # Events whose payload must describe an issue (and, for comments, the comment).
 _ISSUE_EVENTS: Final = frozenset({"issues", "issue_comment"})
+_PULL_EVENTS: Final = frozenset({"pull_request", "pull_request_target"})
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,20 @@ class Comment:
 
 
 @dataclass(frozen=True)
+class PullRequest:
+    """The pull request of a ``pull_request`` event, as its payload describes it."""
+
+    number: int
+    html_url: str
+    title: str
+    body: str
+    head_ref: str
+    head_sha: str
+    base_ref: str
+    author: Actor | None = None
+
+
+@dataclass(frozen=True)
 class Event:
     """The triggering event: its name (``GITHUB_EVENT_NAME``) and the fields the action uses."""
 
@@ -113,6 +128,7 @@ class Event:
     ref: str | None = None
     schedule: str | None = None
     workflow_run_actor: Actor | None = None
+    pull_request: PullRequest | None = None
 
 
 def parse_event(event_name: str, raw: bytes) -> Event:
@@ -143,6 +159,7 @@ def parse_event(event_name: str, raw: bytes) -> Event:
             ref=read.text(payload, "ref"),
             schedule=read.text(payload, "schedule"),
             workflow_run_actor=_upstream_actor(read, payload),
+            pull_request=read.pull_request(payload) if event_name in _PULL_EVENTS else None,
         )
     action = read.need(read.text(payload, "action"), "action")
     return Event(
@@ -284,6 +301,24 @@ class _Reader:
                 raise self._wrong(where, "an object", item)
             names.append(self.need(self.text(item, "name", where=where), f"{where}.name"))
         return tuple(names)
+
+    def pull_request(self, data: Mapping[str, Any]) -> PullRequest | None:
+        found = self.obj(data, "pull_request")
+        if found is None:
+            return None
+        where = "pull_request"
+        head = self.obj(found, "head", where=where) or {}
+        base = self.obj(found, "base", where=where) or {}
+        return PullRequest(
+            number=self.need(self.integer(found, "number", where=where), f"{where}.number"),
+            html_url=self.text(found, "html_url", where=where) or "",
+            title=self.text(found, "title", where=where) or "",
+            body=self.text(found, "body", where=where) or "",
+            head_ref=self.text(head, "ref", where=f"{where}.head") or "",
+            head_sha=self.text(head, "sha", where=f"{where}.head") or "",
+            base_ref=self.text(base, "ref", where=f"{where}.base") or "",
+            author=self.actor(found, "user", where=where),
+        )
 
     def comment(self, data: Mapping[str, Any]) -> Comment:
         found = self.need(self.obj(data, "comment"), "comment")

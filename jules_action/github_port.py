@@ -19,6 +19,9 @@ Reaction = Literal["+1", "-1", "laugh", "confused", "heart", "hooray", "rocket",
 # "none" when the user is not a collaborator at all.
 Role = Literal["admin", "maintain", "write", "triage", "read", "none"]
 
+# The states of a commit status (https://docs.github.com/rest/commits/statuses).
+CommitState = Literal["error", "failure", "pending", "success"]
+
 
 @dataclass(frozen=True)
 class CommentRecord:
@@ -59,6 +62,7 @@ class PullRecord:
     state: str  # "open" | "closed"
     base_ref: str
     head_ref: str
+    head_sha: str = ""
     author_login: str = ""
     merged: bool = False
     labels: tuple[str, ...] = field(default=())
@@ -113,3 +117,9 @@ class GitHubPort(Protocol):
         ...
 
     def edit_pull_body(self, number: int, body: str) -> None: ...
+
+    def set_commit_status(
+        self, sha: str, state: CommitState, *, context: str, description: str, target_url: str
+    ) -> None:
+        """Set the commit status ``context`` on ``sha`` (a later call replaces it)."""
+        ...

@@ -30,7 +30,14 @@ from github.Repository import Repository
 
 from jules_action.errors import GitHubError
 from jules_action.github_failures import LABEL_DOES_NOT_EXIST, failure_for
-from jules_action.github_port import CommentRecord, IssueRecord, PullRecord, Reaction, Role
+from jules_action.github_port import (
+    CommentRecord,
+    CommitState,
+    IssueRecord,
+    PullRecord,
+    Reaction,
+    Role,
+)
 
 T = TypeVar("T")
 
@@ -214,6 +221,22 @@ class PyGithubPort:
     def edit_pull_body(self, number: int, body: str) -> None:
         self._call("edit_pull_body", lambda: self._repo.get_pull(number).edit(body=body))
 
+    def set_commit_status(
+        self, sha: str, state: CommitState, *, context: str, description: str, target_url: str
+    ) -> None:
+        # One POST, no GET of the commit first (``get_commit`` would fetch it).
+        body = {
+            "state": state,
+            "context": context,
+            "description": description[:140],
+            "target_url": target_url,
+        }
+        path = f"{self._repo.url}/statuses/{urllib.parse.quote(sha, safe='')}"
+        self._call(
+            "set_commit_status",
+            lambda: self._repo.requester.requestJsonAndCheck("POST", path, input=body),
+        )
+
 
 def _issue_record(issue: Issue) -> IssueRecord:
     number = issue.number  # completes a lazy object (one GET) before _rawData is read
@@ -242,6 +265,7 @@ def _pull_record(pull: PullRequest) -> PullRecord:
         state=pull.state,
         base_ref=pull.base.ref,
         head_ref=pull.head.ref,
+        head_sha=pull.head.sha or "",
         author_login=pull.user.login if pull.user else "",
         # The list endpoint has merged_at but not merged; reading ``merged`` would re-fetch.
         merged=pull.merged_at is not None,

@@ -20,6 +20,7 @@ from jules_action.clock import Clock
 from jules_action.errors import GitHubError
 from jules_action.github_port import (
     CommentRecord,
+    CommitState,
     GitHubPort,
     IssueRecord,
     PullRecord,
@@ -130,3 +131,13 @@ class RetryingGitHub:
 
     def edit_pull_body(self, number: int, body: str) -> None:
         self._retry("edit_pull_body", lambda: self._inner.edit_pull_body(number, body))
+
+    def set_commit_status(
+        self, sha: str, state: CommitState, *, context: str, description: str, target_url: str
+    ) -> None:
+        self._retry(
+            "set_commit_status",
+            lambda: self._inner.set_commit_status(
+                sha, state, context=context, description=description, target_url=target_url
+            ),
+        )

@@ -21,6 +21,7 @@ from jules_action.github_port import CommentRecord
 from jules_action.messages import explain
 from jules_action.outcome import Outcome, OutcomeKind
 from jules_action.ports import Ports
+from jules_action.pull_events import handle_pull_request
 from jules_action.pulls import session_of_pull
 from jules_action.routing import (
     AlreadyHandled,
@@ -63,6 +64,9 @@ def run(ports: Ports, event: Event) -> Outcome:
     settings = ports.settings
     for warning in settings.warnings:
         log.warning(warning)
+    if event.pull_request is not None and event.name == "pull_request" and not settings.prompt:
+        # Without a prompt a pull_request event is the PR-link-by-event path, not a task.
+        return handle_pull_request(ports, event)
     decision = decide_trigger(
         event,
         trigger_label=settings.trigger_label,

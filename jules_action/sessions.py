@@ -58,7 +58,7 @@ from jules_action.polling import (
 )
 from jules_action.ports import Ports
 from jules_action.prompt import build_prompt, select_context_comments, session_title
-from jules_action.pulls import add_closing_reference
+from jules_action.pulls import link_pull
 from jules_action.tracker import Tracker
 from jules_action.tracking import Status, TrackingState, iso
 from jules_action.triggers import Trigger
@@ -400,7 +400,7 @@ def apply_step(
             detail="",
             handed_off=False,
         )
-        note = add_closing_reference(ports, final)
+        note = link_pull(ports, final, session)
         return finish(ports, tracker, replace(final, detail=note))
     if isinstance(step, Failed):
         reason = _latest_failure_reason(ports, session.id) or "Jules did not give a reason."

@@ -92,6 +92,7 @@ FIXTURES: tuple[Fixture, ...] = (
     ),
     Fixture("issue_comment.edited.json", "issue_comment", 7, "issue_comment$edited"),
     Fixture("workflow_dispatch.json", "workflow_dispatch", 1, "workflow_dispatch$event"),
+    Fixture("pull_request.opened.json", "pull_request", 12, "pull_request$opened"),
     Fixture(
         "pull_request_review_comment.created.json",
         "pull_request_review_comment",

@@ -21,7 +21,7 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
@@ -37,6 +37,7 @@ from jules_action_dev.standin.state import (
     ReactionEntry,
     RepositoryState,
     User,
+    branch_sha,
 )
 
 DOCS = "https://docs.github.com/rest"
@@ -221,7 +222,7 @@ class _Renderer:
         return {
             "label": f"{self.state.owner}:{ref}",
             "ref": ref,
-            "sha": "0" * 40,
+            "sha": branch_sha(ref),
             "user": self.user(owner),
             "repo": self.repo(),
         }
@@ -447,6 +448,31 @@ def _update_pull(call: _Call) -> _Response:
     return _Response(200, call.render.pull(pull, full=True))
 
 
+def _create_status(call: _Call) -> _Response:
+    body = call.body if isinstance(call.body, dict) else {}
+    status = call.state.set_status(
+        call.match["sha"],
+        state=str(body.get("state", "")),
+        context=str(body.get("context") or "default"),
+        description=str(body.get("description") or ""),
+        target_url=str(body.get("target_url") or ""),
+    )
+    return _Response(
+        201,
+        {
+            "url": f"{call.render.api}/repos/{call.state.full_name}/statuses/{status.sha}",
+            "id": len(call.state.statuses(status.sha)),
+            "state": status.state,
+            "description": status.description,
+            "target_url": status.target_url,
+            "context": status.context,
+            "created_at": _iso(datetime.now(UTC)),
+            "updated_at": _iso(datetime.now(UTC)),
+            "creator": call.render.user(call.state.user(status.creator)),
+        },
+    )
+
+
 def _get_user(call: _Call) -> _Response:
     if call.state.actor.endswith("[bot]"):
         # GitHub refuses GET /user to installation tokens such as the workflow's GITHUB_TOKEN.
@@ -492,6 +518,12 @@ ROUTES: tuple[tuple[str, re.Pattern[str], str, Handler], ...] = tuple(
         ("GET", _REPO + r"/pulls", "list_open_pulls", _list_pulls),
         ("GET", _REPO + rf"/pulls/{_NUM}", "get_pull", _get_pull),
         ("PATCH", _REPO + rf"/pulls/{_NUM}", "edit_pull_body", _update_pull),
+        (
+            "POST",
+            _REPO + r"/statuses/(?P<sha>[0-9a-fA-F]{7,64})",
+            "set_commit_status",
+            _create_status,
+        ),
         ("GET", r"/user", "get_authenticated_user", _get_user),
     )
 )

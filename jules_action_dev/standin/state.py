@@ -16,6 +16,7 @@ Every change is reported to observers as a ``ChangeEvent`` (the demo prints them
 from __future__ import annotations
 
 import copy
+import hashlib
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from typing import Final, TypeVar, cast, get_args
 from jules_action.github_failures import LABEL_DOES_NOT_EXIST, NOT_ACCESSIBLE, failure_for
 from jules_action.github_port import (
     CommentRecord,
+    CommitState,
     IssueRecord,
     PullRecord,
     Reaction,
@@ -90,6 +92,15 @@ class PullInfo:
     merged: bool = False
     merged_at: datetime | None = None
 
+    @property
+    def head_sha(self) -> str:
+        return branch_sha(self.head_ref)
+
+
+def branch_sha(ref: str) -> str:
+    """A stable stand-in for the commit a branch points at."""
+    return hashlib.sha1(ref.encode("utf-8")).hexdigest()
+
 
 @dataclass
 class Issue:
@@ -119,6 +130,18 @@ class Comment:
     created_at: datetime
     updated_at: datetime
     reactions: list[ReactionEntry] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CommitStatus:
+    """A commit status as GitHub keeps it: the latest one per (sha, context) counts."""
+
+    sha: str
+    state: str
+    context: str
+    description: str
+    target_url: str
+    creator: str
 
 
 @dataclass(frozen=True)
@@ -170,6 +193,7 @@ class RepositoryState:
         self._issues: dict[int, Issue] = {}
         self._comments: dict[int, Comment] = {}
         self._labels: dict[str, Label] = {}
+        self._statuses: list[CommitStatus] = []
         self._faults: dict[str, list[tuple[int, str, int | None]]] = {}
         self._next_number = 1
         self._next_issue_id = 444500041
@@ -367,6 +391,24 @@ class RepositoryState:
             if issue.pull is None:
                 raise ApiFailure(404, "Not Found")
             return copy.deepcopy(issue)
+
+    def set_status(
+        self, sha: str, *, state: str, context: str, description: str, target_url: str
+    ) -> CommitStatus:
+        """Add a commit status (GitHub keeps them all; the latest per context counts)."""
+        if state not in {"error", "failure", "pending", "success"}:
+            raise ApiFailure(422, "Validation Failed")
+        status = CommitStatus(sha, state, context, description, target_url, self.actor)
+        with self._lock:
+            self._statuses.append(status)
+        self._emit(ChangeEvent("status.created", None, self.actor, f"{context}: {state}"))
+        return status
+
+    def statuses(self, sha: str) -> list[CommitStatus]:
+        """The latest status per context on ``sha``."""
+        with self._lock:
+            latest = {s.context: s for s in self._statuses if s.sha == sha}
+        return list(latest.values())
 
     def update_pull(
         self,
@@ -621,6 +663,7 @@ def pull_record(issue: Issue, *, html_base: str) -> PullRecord:
         state=issue.state,
         base_ref=issue.pull.base_ref,
         head_ref=issue.pull.head_ref,
+        head_sha=issue.pull.head_sha,
         author_login=issue.user.login,
         merged=issue.pull.merged,
         labels=tuple(label.name for label in issue.labels),
@@ -759,6 +802,16 @@ class StateBackedGitHub:
 
     def edit_pull_body(self, number: int, body: str) -> None:
         self._call("edit_pull_body", lambda: self.state.update_pull(number, body=body))
+
+    def set_commit_status(
+        self, sha: str, state: CommitState, *, context: str, description: str, target_url: str
+    ) -> None:
+        self._call(
+            "set_commit_status",
+            lambda: self.state.set_status(
+                sha, state=state, context=context, description=description, target_url=target_url
+            ),
+        )
 
 
 def as_role(role: str) -> Role:
