@@ -7,12 +7,16 @@ simulator over HTTP, the in-memory GitHub, a fake clock linked to the simulator'
 Every GitHub port call and every Jules HTTP request the flow makes passes through one
 ``Injector``, which numbers them. A *case* is (flow, call number, fault kind): the flow is run
 from scratch with that one fault at that one call, then settled by at most two reconcile
-passes, and the invariants are checked:
+passes, and the invariants are checked. Every call is faulted, except that within a run of
+identical consecutive calls (the polls of one wait) the first two and the last stand for the
+rest (``positions``). The invariants:
 
 - at most one Jules session per request (sessions grouped by the request tag in the prompt);
 - every request ends in a final state visible on the issue (a PR link, a failure with its
   reason, an error with its message) or is still open and the issue has the open label;
-- never the open label without an open request;
+- never the open label without an open request (or an ended one whose notice is still owed);
+- the requester is told once: at most one notice per event of a request, and every request
+  that ended (or waits for a person) has its notice posted and recorded;
 - each job's exit code agrees with its ``outcome`` output (1 exactly for failed and error);
 - neither secret appears in any log line, output, summary, comment, PR body or Jules request.
 
@@ -40,12 +44,13 @@ from typing import Any, cast
 
 import httpx
 
+from jules_action import notices
 from jules_action.cli import run_from_environ
 from jules_action.errors import GitHubError
 from jules_action.github_failures import failure_for
 from jules_action.github_port import GitHubPort
 from jules_action.tracker import OPEN_LABEL
-from jules_action.tracking import Status
+from jules_action.tracking import MarkerCodec, Status, TrackingState
 from jules_action_dev.standin.state import ApiFailure, StateBackedGitHub
 from tests.world import API_KEY, TOKEN, LinkedClock, World, make_world
 
@@ -78,6 +83,7 @@ GITHUB_WRITES = frozenset(
     }
 )
 TAG = re.compile(r"\(jules-action request (\S+) (\S+)\)")
+NOTICE_MARKER = re.compile(r"<!-- jules-action:notice (\S+ \S+) -->")
 FINAL_VISIBLE = {Status.PR_OPENED, Status.NO_PR, Status.FAILED, Status.ERROR}
 
 
@@ -349,7 +355,8 @@ def violations(flow: Flow, spec: FlowSpec) -> list[str]:
     labelled = OPEN_LABEL in [
         label.name for label in world.github_state.get_issue(spec.issue).labels
     ]
-    open_ones = [s for s in states if s.status.is_open]
+    open_ones = [s for s in states if s.status.is_open or notices.due(s)]
+    found += _notice_violations(world, spec, states)
     for state in states:
         if state.status is Status.DUPLICATE:
             continue
@@ -387,6 +394,23 @@ def violations(flow: Flow, spec: FlowSpec) -> list[str]:
     return found
 
 
+def _notice_violations(world: World, spec: FlowSpec, states: list[TrackingState]) -> list[str]:
+    found: list[str] = []
+    bodies = world.notice_bodies(spec.issue)
+    posted = Counter(m.group(1) for b in bodies if (m := NOTICE_MARKER.search(b)))
+    found += [f"notice {key} posted {n} times" for key, n in posted.items() if n > 1]
+    codec = MarkerCodec(API_KEY)
+    for state in states:
+        key = notices.notice_key(state)
+        if not key or state.status is Status.DUPLICATE:
+            continue
+        if notices.due(state):
+            found.append(f"request {state.request}: the {key} notice was never recorded")
+        if not any(notices.marker(codec, state, key) in b for b in bodies):
+            found.append(f"request {state.request}: no {key} notice on the issue")
+    return found
+
+
 def _may_trigger(world: World, login: str) -> bool:
     try:
         _, role = world.github_state.permission(login)
@@ -417,9 +441,25 @@ def _secrets(flow: Flow) -> list[str]:
     ]
 
 
+def positions(calls: list[str]) -> list[int]:
+    """The calls to fault: every one, except inside a run of identical consecutive calls (the
+    polls of one wait), where the first two and the last stand for the rest: a fault there
+    meets the same code in the same state."""
+    keep: list[int] = []
+    start = 0
+    while start < len(calls):
+        end = start
+        while end + 1 < len(calls) and calls[end + 1] == calls[start]:
+            end += 1
+        keep += sorted({start, min(start + 1, end), end})
+        start = end + 1
+    return keep
+
+
 def cases(spec: FlowSpec, calls: list[str]) -> Iterator[tuple[int, str, str]]:
-    """(call number, call, fault kind) for every call of the fault-free trace."""
-    for index, call in enumerate(calls):
+    """(call number, call, fault kind) for the calls of the fault-free trace to fault."""
+    for index in positions(calls):
+        call = calls[index]
         kinds = GITHUB_FAULTS if call.startswith("github ") else JULES_FAULTS
         for kind in kinds:
             yield index, call, kind

@@ -2,7 +2,8 @@
 
 For each flow in ``flows.FLOWS``, a fault-free run records the calls it makes (GitHub port
 calls and Jules HTTP requests, numbered across all its jobs); then every (call, fault kind)
-pair is run from scratch with that single fault, settled by at most two reconcile passes,
+pair (``harness.positions``: within a run of identical polls, the first two and the last)
+is run from scratch with that single fault, settled by at most two reconcile passes,
 and checked (``harness.violations``). The matrix size and the pass count are printed
 (``pytest -s``); every case must pass.
 """
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.faults.flows import EXPECTED_FINAL, FLOWS
-from tests.faults.harness import FlowSpec, Injector, cases, run_case
+from tests.faults.harness import FlowSpec, Injector, cases, positions, run_case
 
 
 @pytest.mark.parametrize("spec", FLOWS, ids=[spec.name for spec in FLOWS])
@@ -37,7 +38,8 @@ def test_fault_matrix__every_fault_at_every_call_keeps_the_invariants(
             failures.append(f"#{index} {call} / {kind}: {'; '.join(problems)}")
     took = time.monotonic() - started
     print(
-        f"\nfault matrix [{spec.name}]: {len(baseline.calls)} calls, {len(matrix)} cases, "
+        f"\nfault matrix [{spec.name}]: {len(baseline.calls)} calls "
+        f"({len(positions(baseline.calls))} faulted), {len(matrix)} cases, "
         f"{len(matrix) - len(failures)} passed, {len(failures)} failed, {took:.1f} s"
     )
     assert failures == [], "\n".join(failures)
