@@ -479,3 +479,16 @@ def test_readme_picture__the_committed_html_is_what_the_templates_render_now() -
     )
     assert (ROOT / "docs" / "img" / "tracking-comment.png").stat().st_size > 10_000
     assert picture.STATE.status.value == "pr-opened"
+
+
+def test_architecture__names_every_runtime_module_and_no_other() -> None:
+    """docs/ARCHITECTURE.md's module table and jules_action/ agree, both ways."""
+    text = (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    table = {m.group(1) for m in re.finditer(r"^\| `([a-z_]+\.py)` \|", text, re.MULTILINE)}
+    modules = {
+        p.name
+        for p in (ROOT / "jules_action").glob("*.py")
+        if p.name not in {"__init__.py", "__main__.py"}
+    }
+    assert sorted(modules - table) == [], "modules missing from docs/ARCHITECTURE.md"
+    assert sorted(table - modules) == [], "docs/ARCHITECTURE.md names modules that do not exist"
