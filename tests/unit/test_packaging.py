@@ -492,3 +492,16 @@ def test_architecture__names_every_runtime_module_and_no_other() -> None:
     }
     assert sorted(modules - table) == [], "modules missing from docs/ARCHITECTURE.md"
     assert sorted(table - modules) == [], "docs/ARCHITECTURE.md names modules that do not exist"
+
+
+def test_action_yml__outcome_lists_exactly_the_outcome_kinds() -> None:
+    """The `outcome` output's description names every OutcomeKind value and no other."""
+    from jules_action.outcome import OutcomeKind
+
+    description = load_action()["outputs"]["outcome"]["description"]
+    named = set(re.findall(r"`?\b([a-z]+(?:-[a-z]+)*)\b`?", description))
+    kinds = {kind.value for kind in OutcomeKind}
+    assert kinds <= named, f"not in action.yml: {sorted(kinds - named)}"
+    failing = {kind.value for kind in OutcomeKind if kind.exit_code}
+    assert failing == {"failed", "error"}
+    assert "fails only for failed and" in " ".join(description.split())
