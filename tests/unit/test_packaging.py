@@ -495,7 +495,8 @@ def test_architecture__names_every_runtime_module_and_no_other() -> None:
 
 
 def test_action_yml__outcome_lists_exactly_the_outcome_kinds() -> None:
-    """The `outcome` output's description names every OutcomeKind value and no other."""
+    """The `outcome` output's description names every OutcomeKind value; only failed and error
+    fail the step."""
     from jules_action.outcome import OutcomeKind
 
     description = load_action()["outputs"]["outcome"]["description"]
