@@ -506,3 +506,34 @@ def test_action_yml__outcome_lists_exactly_the_outcome_kinds() -> None:
     failing = {kind.value for kind in OutcomeKind if kind.exit_code}
     assert failing == {"failed", "error"}
     assert "fails only for failed and" in " ".join(description.split())
+
+
+def test_readme__opens_with_exactly_the_two_commands_ci_runs() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    first_block = re.search(r"```sh\n(.*?)```", readme, re.DOTALL)
+    assert first_block is not None
+    assert readme.index("```sh") < readme.index("## Quick start")
+    demo, tests = first_block.group(1).strip().splitlines()
+    assert demo.endswith(".venv/bin/python -m jules_action_dev demo")
+    assert tests.endswith(".venv/bin/python scripts/test.py")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert ".venv/bin/python scripts/test.py" in ci
+    assert "pip install -q -e '.[test]'" in ci
+
+
+def test_readme__every_workflow_example_uses_real_inputs() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    inputs = set(load_action()["inputs"])
+    examples = re.findall(r"```yaml\n(.*?)```", readme, re.DOTALL)
+    assert len(examples) >= 3
+    used = 0
+    for text in examples:
+        workflow = yaml.safe_load(text)
+        if not isinstance(workflow, dict):
+            continue
+        for job in (workflow.get("jobs") or {}).values():
+            for step in job.get("steps", []):
+                if str(step.get("uses", "")).startswith("OWNER/jules-action@"):
+                    used += 1
+                    assert set(step.get("with", {})) <= inputs, step
+    assert used >= 3
