@@ -18,145 +18,28 @@ Usage, from the repository root: ``python bench/session_cost.py``
 
 from __future__ import annotations
 
-import copy
-import json
 import statistics
 import sys
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import httpx  # noqa: E402
+from harness import OVERHEAD_PER_JOB, World, world
 
-from jules_action.config import GitHubContext, Settings  # noqa: E402
-from jules_action.events import parse_event  # noqa: E402
-from jules_action.jules_client import JulesClient  # noqa: E402
-from jules_action.orchestrator import Outcome, Runtime, run  # noqa: E402
-from jules_action.reconcile import reconcile  # noqa: E402
-from jules_action.tracking import MarkerCodec  # noqa: E402
-from jules_action_dev.simulator import ManualClock, Simulator, SimulatorConfig, SourceConfig  # noqa: E402
-from jules_action_dev.standin.state import (  # noqa: E402
-    ChangeEvent,
-    RepositoryState,
-    StateBackedGitHub,
-)
-
-OVERHEAD_PER_JOB = 20.0
-"""Seconds a GitHub-hosted runner spends per job before the action's first line runs (queueing,
-VM start, pulling the action's container image); an assumption, printed separately."""
-
-API_KEY = "AIza-bench-key-0123456789"
-OWNER, REPO = "Codertocat", "Hello-World"
-START = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-PAYLOAD = ROOT / "tests" / "payloads" / "github" / "issues.labeled.json"
-PR_LINKED = "### ✅ Jules opened a pull request"
 PHASES = 10
 """Hand-off runs per variant: the label lands at 0, 1/10, ... 9/10 of the cron interval."""
 
 
-@dataclass
-class BenchClock:
-    """The action's clock; sleeping (or advancing) moves the simulator's clock as much."""
-
-    sim: ManualClock = field(default_factory=lambda: ManualClock(START))
-    elapsed: float = 0.0
-
-    def monotonic(self) -> float:
-        return self.elapsed
-
-    def now(self) -> datetime:
-        return START + timedelta(seconds=self.elapsed)
-
-    def sleep(self, seconds: float) -> None:
-        self.advance(max(seconds, 0.0))
-
-    def advance(self, seconds: float) -> None:
-        self.elapsed += seconds
-        self.sim.advance(seconds)
+def pr_opened_at(b: World) -> float:
+    [opened] = b.pr_at.values()
+    return opened
 
 
-@dataclass
-class Bench:
-    """One issue, the simulator, the GitHub state; records when the PR link was posted."""
-
-    clock: BenchClock
-    state: RepositoryState
-    simulator: Simulator
-    linked_at: float | None = None
-    job_seconds: list[float] = field(default_factory=list)
-
-    def observe(self, event: ChangeEvent) -> None:
-        if self.linked_at is not None or event.comment_id is None:
-            return
-        if self.state.get_comment(event.comment_id).body.startswith(PR_LINKED):
-            self.linked_at = self.clock.elapsed
-
-    def job(self, *, mode: str = "run", **inputs: str) -> Outcome:
-        """One job of the action; its simulated duration is recorded."""
-        env = {"INPUT_JULES-API-KEY": API_KEY, "INPUT_GITHUB-TOKEN": "ghs_x", "INPUT_MODE": mode}
-        env.update({f"INPUT_{k.upper().replace('_', '-')}": v for k, v in inputs.items()})
-        settings = Settings.from_environ(env)
-        context = GitHubContext.from_environ(
-            {"GITHUB_REPOSITORY": f"{OWNER}/{REPO}", "GITHUB_RUN_ID": "1"}
-        )
-        start = self.clock.elapsed
-        with httpx.Client(
-            base_url=self.simulator.base_url, headers={"X-Goog-Api-Key": API_KEY}
-        ) as http:
-            rt = Runtime(
-                settings=settings,
-                context=context,
-                jules=JulesClient(http, clock=self.clock),
-                github=StateBackedGitHub(self.state),
-                clock=self.clock,
-                codec=MarkerCodec(API_KEY),
-            )
-            if mode == "reconcile":
-                outcome = reconcile(rt)
-            else:
-                payload = copy.deepcopy(json.loads(PAYLOAD.read_text()))
-                payload["label"]["name"] = "jules-task"
-                payload["issue"]["updated_at"] = self.clock.now().isoformat()
-                outcome = run(rt, parse_event("issues", json.dumps(payload).encode()))
-        self.job_seconds.append(self.clock.elapsed - start)
-        return outcome
-
-    def pr_opened_at(self) -> float:
-        """When the simulated session opened its PR (the happy scenario opens it as it
-        completes, so it is the session's last update), in seconds on the action's clock."""
-        [session] = self.simulator.sessions.values()
-        assert session["state"] == "COMPLETED", session["state"]
-        assert session.get("outputs"), "the session opened no PR"
-        opened = datetime.fromisoformat(session["updateTime"])
-        return (opened - START).total_seconds()
-
-    def session_minutes(self) -> float:
-        [session] = self.simulator.sessions.values()
-        created = datetime.fromisoformat(session["createTime"])
-        return (datetime.fromisoformat(session["updateTime"]) - created).total_seconds() / 60
-
-
-@contextmanager
-def bench() -> Iterator[Bench]:
-    clock = BenchClock()
-    state = RepositoryState(owner=OWNER, name=REPO, default_branch="master", now=clock.now)
-    state.create_issue(title="Spelling error in the README file", body="Fix it.", author=OWNER)
-
-    config = SimulatorConfig(
-        api_keys=(API_KEY,), sources=(SourceConfig(OWNER, REPO, "master"),), seed=1
-    )
-    simulator = Simulator(config, clock=clock.sim, on_pull_request=state.open_pull_for_jules)
-    world = Bench(clock, state, simulator)
-    state.add_observer(world.observe)
-    with simulator:
-        yield world
+def session_minutes(b: World) -> float:
+    [session] = b.simulator.sessions.values()
+    return (pr_opened_at(b) - 0.0) / 60 if session else 0.0
 
 
 @dataclass(frozen=True)
@@ -170,39 +53,38 @@ class Result:
 
 
 def in_job() -> Result:
-    with bench() as b:
-        outcome = b.job(wait_minutes="30", poll_interval="15")
-        assert outcome.outcome == "pr-opened", outcome
-        assert b.linked_at is not None
+    with world() as b:
+        job = b.label_job(wait_minutes="30")
+        assert job.outcome == "pr-opened", job
         return Result(
-            "in-job wait (30 min, poll 15 s)",
+            "in-job wait (30 min, default poll-interval)",
             b.simulator.counts(),
-            b.linked_at - b.pr_opened_at(),
-            len(b.job_seconds),
-            sum(b.job_seconds),
-            b.session_minutes(),
+            b.linked_at[1] - pr_opened_at(b),
+            len(b.jobs),
+            sum(j.seconds for j in b.jobs),
+            session_minutes(b),
         )
 
 
 def hand_off(interval_minutes: int, offset: float) -> Result:
     """Label ``offset`` seconds after a cron tick; reconcile on every tick until the link."""
     interval = interval_minutes * 60.0
-    with bench() as b:
+    with world() as b:
         b.clock.advance(offset)
-        assert b.job(wait_minutes="0").outcome == "handed-off"
+        assert b.label_job(wait_minutes="0").outcome == "handed-off"
         tick = interval
-        while b.linked_at is None:
+        while 1 not in b.linked_at:
             b.clock.advance(max(tick - b.clock.elapsed, 0.0))
-            b.job(mode="reconcile", max_concurrent_sessions="3")
+            b.reconcile_job(max_concurrent_sessions="3")
             tick += interval
             assert tick < 4 * 3600, "reconcile never posted the PR link"
         return Result(
             f"hand-off + reconcile every {interval_minutes} min",
             b.simulator.counts(),
-            b.linked_at - b.pr_opened_at(),
-            len(b.job_seconds),
-            sum(b.job_seconds),
-            b.session_minutes(),
+            b.linked_at[1] - pr_opened_at(b),
+            len(b.jobs),
+            sum(j.seconds for j in b.jobs),
+            session_minutes(b),
         )
 
 

@@ -25,7 +25,6 @@ from datetime import UTC, date, datetime, timedelta
 
 from jules_action_dev.simulator.config import SimulatorConfig, SourceConfig
 from jules_action_dev.simulator.scenarios import (
-    QUEUE_DELAY,
     REPLY_DELAY,
     AgentReply,
     ApprovePlan,
@@ -195,7 +194,7 @@ class Engine:
             create_us=now_us,
             create_stamp_us=shown,
             update_us=shown,
-            eligible_us=now_us + round(QUEUE_DELAY * _SECOND),
+            eligible_us=now_us + round(spec.queue * _SECOND),
             beats=deque(script_for(spec)),
             faults_left=spec.count if spec.burst_status else 0,
             queue_position=self._next_queue_position(),

@@ -107,6 +107,10 @@ class ScenarioSpec:
     """Scenario-specific duration; ``None`` means the scenario's own default."""
     count: int = 3
     retry_after: int | None = None
+    queue: float = QUEUE_DELAY
+    """Simulated seconds the new session stays QUEUED before it may take a slot."""
+    scale: float = 1.0
+    """Every scripted delay is multiplied by this (a shorter or longer session)."""
 
     @property
     def withholds_pr(self) -> bool:
@@ -213,7 +217,7 @@ for _variant in (
 
 SCENARIO_NAMES = tuple(sorted(_SCRIPTS))
 
-_OPTION_NAMES = {"seconds", "count", "retry-after", "retry_after"}
+_OPTION_NAMES = {"seconds", "count", "retry-after", "retry_after", "queue", "scale"}
 
 
 def parse_spec(text: str) -> ScenarioSpec:
@@ -228,7 +232,9 @@ def parse_spec(text: str) -> ScenarioSpec:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or key not in _OPTION_NAMES:
-            raise ValueError(f"bad scenario option {pair!r}; use seconds=, count=, retry-after=")
+            raise ValueError(
+                f"bad scenario option {pair!r}; use seconds=, count=, retry-after=, queue=, scale="
+            )
         try:
             number = float(value)
         except ValueError:
@@ -242,6 +248,8 @@ def parse_spec(text: str) -> ScenarioSpec:
         seconds=options.get("seconds"),
         count=int(options.get("count", ScenarioSpec.count)),
         retry_after=None if retry_after is None else int(retry_after),
+        queue=options.get("queue", QUEUE_DELAY),
+        scale=options.get("scale", 1.0),
     )
 
 
@@ -256,7 +264,27 @@ def script_for(spec: ScenarioSpec) -> tuple[Beat, ...]:
     if spec.name == "pr-after-completed":
         late = DEFAULT_LATE_PR_SECONDS if spec.seconds is None else spec.seconds
         beats = (*beats, Beat(late, OpenPullRequest()))
+    if spec.name == "pr-while-in-progress" and spec.seconds is not None:
+        beats = _open_pr_before_the_end(_SCRIPTS["happy"], spec.seconds)
+    if spec.scale != 1.0:
+        beats = tuple(Beat(beat.delay * spec.scale, beat.action) for beat in beats)
     return beats
+
+
+def _open_pr_before_the_end(beats: tuple[Beat, ...], seconds: float) -> tuple[Beat, ...]:
+    """``beats`` with an ``OpenPullRequest`` ``seconds`` before the last one (at the start at
+    the earliest), splitting the beat whose wait spans that moment."""
+    at = max(sum(beat.delay for beat in beats) - seconds, 0.0)
+    out: list[Beat] = []
+    elapsed = 0.0
+    for index, beat in enumerate(beats):
+        if elapsed + beat.delay >= at:
+            before = at - elapsed
+            out += [Beat(before, OpenPullRequest()), Beat(beat.delay - before, beat.action)]
+            return (*out, *beats[index + 1 :])
+        out.append(beat)
+        elapsed += beat.delay
+    return (*out, Beat(0, OpenPullRequest()))
 
 
 def resume_script(*, open_pr: bool) -> tuple[Beat, ...]:

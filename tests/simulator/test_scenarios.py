@@ -440,3 +440,39 @@ def test_scenarios__no_bash_output_artifacts(
 
     assert artifacts == ["changeSet"] * artifacts.count("changeSet")
     assert artifacts
+
+
+def _first(
+    client: httpx.Client, clock: ManualClock, sid: str, found: Callable[[dict[str, object]], bool]
+) -> float:
+    """Simulated seconds after create of the first 1-second poll where ``found`` holds."""
+    for second in range(1, 3000):
+        if found(poll(client, clock, sid, 1)):
+            return float(second)
+    raise AssertionError("never")
+
+
+def test_scenario_pr_while_in_progress__seconds_opens_the_pr_that_long_before_completion(
+    client: httpx.Client, manual_clock: ManualClock
+) -> None:
+    sid = create(client, "[jules-sim:pr-while-in-progress seconds=30] Fix it")["id"]
+
+    pr_at = _first(client, manual_clock, sid, lambda s: "outputs" in s)
+    assert poll(client, manual_clock, sid, 0)["state"] == "IN_PROGRESS"
+    done_at = pr_at + _first(client, manual_clock, sid, lambda s: s["state"] == "COMPLETED")
+
+    assert 1170 <= pr_at <= 1178
+    assert 29 <= done_at - pr_at <= 32
+
+
+def test_scenario_options__queue_shifts_and_scale_shortens_the_timeline(
+    client: httpx.Client, manual_clock: ManualClock
+) -> None:
+    late = create(client, "[jules-sim:happy queue=100] Fix it")["id"]
+    short = create(client, "[jules-sim:happy scale=0.1] Fix it")["id"]
+
+    assert poll(client, manual_clock, late, 90)["state"] == "QUEUED"
+    assert poll(client, manual_clock, late, 11)["state"] == "PLANNING"
+    manual_clock.advance(150 - 101)
+    assert poll(client, manual_clock, short, 10)["state"] == "COMPLETED"
+    assert "outputs" in poll(client, manual_clock, short, 0)
