@@ -5,8 +5,9 @@ Two kinds of text go into a prompt and they are kept apart:
 - *instructions*: the trigger's instructions (from a person ``authz`` let in) and the
   repository's ``prompt`` input (from the workflow file). Jules follows these.
 - *data*: the issue's title, body and any context comments, written by anyone. They are
-  sanitized (``sanitize_untrusted``) and placed between ``DATA_BEGIN`` and ``DATA_END``,
-  with the explicit rule that nothing between them is an instruction.
+  reduced to what GitHub shows a reader (``sanitize_untrusted`` for Markdown,
+  ``sanitize_title`` for the plain-text title) and placed between ``DATA_BEGIN`` and
+  ``DATA_END``, with the explicit rule that nothing between them is an instruction.
 
 The fence cannot be broken from inside: both markers are built with the brackets ``⟦`` and
 ``⟧``, which are replaced by ``[`` and ``]`` in every text put into the prompt, so each
@@ -24,7 +25,7 @@ from datetime import datetime
 from typing import Final
 
 from jules_action.events import Comment, Issue
-from jules_action.sanitize import sanitize_untrusted
+from jules_action.sanitize import sanitize_title, sanitize_untrusted
 from jules_action.triggers import Trigger
 
 DATA_BEGIN: Final = "⟦BEGIN UNTRUSTED ISSUE DATA⟧"
@@ -98,13 +99,13 @@ def build_prompt(
 def session_title(trigger: Trigger, *, title_input: str | None) -> str:
     """A session title of at most 80 characters.
 
-    The ``title`` input when set, else ``#12: <issue title>``, else the task's first line.
+    The ``title`` input when set, else ``#12: <issue title>``, else the task's first line;
+    each through ``sanitize_title``, as the issue title is shown on GitHub.
     """
     if title_input and title_input.strip():
         return _shorten(title_input)
     if trigger.issue is not None:
-        title = sanitize_untrusted(trigger.issue.title, max_chars=MAX_TITLE_CHARS * 4)
-        return _shorten(f"#{trigger.issue.number}: {title}")
+        return _shorten(f"#{trigger.issue.number}: {trigger.issue.title}")
     first_line = next((line for line in trigger.instructions.splitlines() if line.strip()), "")
     return _shorten(first_line or f"Jules {trigger.kind} run")
 
@@ -158,7 +159,7 @@ def _linking_rule(issue: Issue) -> str:
 
 
 def _data_block(issue: Issue, comments: Sequence[Comment], max_issue_chars: int) -> str:
-    title = sanitize_untrusted(issue.title, max_chars=MAX_TITLE_CHARS * 4).replace("\n", " ")
+    title = sanitize_title(issue.title, max_chars=MAX_TITLE_CHARS * 4)
     lines = [
         DATA_BEGIN,
         f"Title: {_untrusted(title)}",
@@ -190,7 +191,7 @@ def _trusted(text: str) -> str:
 
 
 def _shorten(text: str) -> str:
-    text = " ".join(text.split())
+    text = sanitize_title(text, max_chars=MAX_TITLE_CHARS * 4)
     if len(text) <= MAX_TITLE_CHARS:
         return text
     return text[: MAX_TITLE_CHARS - 1].rstrip() + "…"

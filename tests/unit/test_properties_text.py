@@ -1,4 +1,8 @@
-"""Properties of the code that reads hostile text: parser, sanitizer, prompt, event parser."""
+"""Properties of the code that reads hostile text: parser, sanitizer, prompt, event parser.
+
+Whether the sanitizer shows exactly what GitHub shows is checked word for word against
+cmark-gfm in ``test_sanitize_differential.py``; these are the properties that need no oracle.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from jules_action.commands import find_command
 from jules_action.errors import EventError
 from jules_action.events import Actor, Comment, Issue, parse_event
 from jules_action.prompt import DATA_BEGIN, DATA_END, build_prompt
-from jules_action.sanitize import sanitize_untrusted
+from jules_action.sanitize import sanitize_title, sanitize_untrusted
 from jules_action.triggers import Trigger
 
 # Sized for a 2-core runner: a moderate number of examples, no per-example deadline.
@@ -98,25 +102,29 @@ def test_find_command__never_finds_the_phrase_inside_a_fenced_block(
 
 
 @TEXT_SETTINGS
-@given(HOSTILE_TEXT, st.integers(min_value=0, max_value=400))
-def test_sanitize_untrusted__is_idempotent(text: str, cap: int) -> None:
-    once = sanitize_untrusted(text, max_chars=cap)
-    assert sanitize_untrusted(once, max_chars=cap) == once
-
-
-@TEXT_SETTINGS
-@given(st.text())
-def test_sanitize_untrusted__idempotent_on_arbitrary_unicode(text: str) -> None:
-    once = sanitize_untrusted(text, max_chars=10_000)
-    assert sanitize_untrusted(once, max_chars=10_000) == once
-
-
-@TEXT_SETTINGS
 @given(st.one_of(HOSTILE_TEXT, st.text()))
 def test_sanitize_untrusted__output_has_no_banned_character(text: str) -> None:
     clean = sanitize_untrusted(text, max_chars=10_000)
     assert not any(_banned(char) for char in clean)
-    assert "<!--" not in clean
+
+
+@TEXT_SETTINGS
+@given(st.one_of(HOSTILE_TEXT, st.text()))
+def test_sanitize_title__one_line_without_banned_characters(text: str) -> None:
+    title = sanitize_title(text, max_chars=10_000)
+    assert "\n" not in title
+    assert title == title.strip()
+    assert not any(_banned(char) for char in title)
+
+
+@TEXT_SETTINGS
+@given(HOSTILE_TEXT, st.integers(min_value=60, max_value=300))
+def test_sanitize_untrusted__cut_keeps_a_prefix_of_the_visible_text(text: str, cap: int) -> None:
+    """Truncation cuts the visible text; it never re-renders a cut source."""
+    uncapped = sanitize_untrusted(text, max_chars=10**9)
+    clean = sanitize_untrusted(text, max_chars=cap)
+    kept = clean.rsplit("[... truncated: ", 1)[0].rstrip("\n")
+    assert uncapped.startswith(kept)
 
 
 @TEXT_SETTINGS
