@@ -31,14 +31,16 @@ def source_not_connected(repository: str) -> str:
     )
 
 
-def explain(error: JulesActionError, *, branch: str = "") -> str:
+def explain(error: JulesActionError, *, branch: str = "", public: bool = False) -> str:
     """The one message for ``error``: what went wrong and what to change.
 
     ``branch`` (the starting branch) is accepted for callers but no message needs it now.
+    ``public``: for the issue thread, without what the Jules API said (its status and text
+    can carry account details, such as quota figures); the job log gets the full message.
     """
     if not isinstance(error, JulesAPIError):
         return error.message
-    said = _said(error)
+    said = "" if public else _said(error)
     if isinstance(error, JulesAuthError):
         return (
             f"Jules rejected the API key{said}. Fix: put a current key from "

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import replace
 
-from jules_action import authz
+from jules_action import authz, notices
 from jules_action.errors import GitHubError, JulesActionError, JulesAPIError
 from jules_action.events import Comment, Event, Issue
 from jules_action.github_port import CommentRecord
@@ -234,6 +234,9 @@ def _resume(ports: Ports, tracked: Tracked, *, wait: bool) -> Outcome:
     tracker = Tracker.of(ports, tracked)
     if isinstance(step, Ended):
         log.info("The request already ended: %s.", tracked.state.status.value)
+        if notices.due(tracked.state):
+            # An earlier attempt ended it but did not get to tell the requester.
+            tracker.finish(tracked.state)
         return outcome_of(tracked.state)
     tracker.ensure_label()
     if isinstance(step, LeaveQueued):
@@ -279,7 +282,7 @@ def _talk(
             state,
             status=Status.RUNNING,
             detail="",
-            plan=(),
+            need="",
             run_url=ports.context.run_url,
             approved=state.approved or approve,
             completed_at="",
@@ -378,7 +381,8 @@ def _route_to_pr_session(ports: Ports, trigger: Trigger, session_id: str, pr_url
         detail="Your message was sent to the session that opened this pull request; Jules "
         "updates the pull request.",
     )
-    tracker.finish(final)
+    # The commenter knows: a message to an existing PR's session deserves no notice.
+    tracker.finish(replace(final, notified=notices.notice_key(final)))
     log.info("Sent the comment to session %s, which opened this pull request.", session_id)
     return outcome_of(tracker.state, kind=OutcomeKind.HANDED_OFF)
 

@@ -17,7 +17,7 @@ from typing import Final
 from jules_action.clock import Clock
 from jules_action.config import GitHubContext, Mode, Settings
 from jules_action.errors import GitHubError
-from jules_action.github_port import GitHubPort
+from jules_action.github_port import CommentRecord, GitHubPort
 from jules_action.github_retry import RetryingGitHub
 from jules_action.jules_client import JulesClient
 from jules_action.tracking import MarkerCodec, same_login
@@ -69,6 +69,13 @@ class Identity:
                     log.warning("Could not ask GitHub who the token is: %s", exc.message)
             self._login = told or WORKFLOW_TOKEN_LOGIN
         return self._login
+
+    def wrote(self, comment: CommentRecord) -> bool:
+        """Whether the action wrote ``comment``: as its identity, or (while that is only assumed)
+        as some bot, the way a GitHub App token writes; never a person's copy."""
+        return same_login(comment.author_login, self.login) or (
+            not self.explicit and comment.author_type == "Bot"
+        )
 
     def learn(self, author: str) -> None:
         if author and not same_login(author, self.login):

@@ -1,7 +1,8 @@
 """Reconcile mode: finish the story of every open request, from the state on the issues.
 
 Meant for a ``schedule`` workflow. One pass: list the issues carrying ``OPEN_LABEL``; on
-each, handle trigger comments no run took, drop the label where no request is open, look
+each, handle trigger comments no run took, post the notices that ended requests still owe
+(``notices``), drop the label where no request is open and none is owed, look
 once at each live session (PR link, failure, question, completion without PR, deleted
 session), recover claims whose start was interrupted (looking for the session by its tag
 first), and start queued requests oldest first while fewer than ``max-concurrent-sessions``
@@ -14,6 +15,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 
+from jules_action import notices
 from jules_action.errors import GitHubError, JulesAPIError, JulesNotFound
 from jules_action.events import Actor, Issue
 from jules_action.github_port import IssueRecord
@@ -85,7 +87,14 @@ def _open_requests(ports: Ports, record: IssueRecord, tally: _Tally) -> list[Tra
         ports.report.warn(f"Issue #{record.number}: could not read the thread: {exc.message}")
         return []
     open_ones = [t for t in requests if t.state.status.is_open]
-    if not open_ones:
+    owing = False
+    for tracked in requests:
+        if not tracked.state.status.is_open and notices.due(tracked.state):
+            # Ended, but the requester was not told yet: post the notice, then let go.
+            tracker = Tracker.of(ports, tracked)
+            tracker.set(tracked.state)
+            owing = owing or notices.due(tracker.state)
+    if not open_ones and not owing:
         try:
             ports.github.remove_label(record.number, OPEN_LABEL)
         except GitHubError as exc:

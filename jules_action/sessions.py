@@ -37,6 +37,7 @@ from jules_action.events import Actor, Comment
 from jules_action.github_port import CommentRecord
 from jules_action.jules_client import ARCHIVED_FILTER
 from jules_action.jules_models import (
+    Activity,
     AutomationMode,
     CreateSessionRequest,
     GitHubRepoContext,
@@ -57,6 +58,7 @@ from jules_action.polling import (
     wait_for_session,
 )
 from jules_action.ports import Ports
+from jules_action.progress import MAX_REPORT_CHARS, absorb, bounded
 from jules_action.prompt import build_prompt, select_context_comments, session_title
 from jules_action.pulls import link_pull
 from jules_action.tracker import Tracker
@@ -182,9 +184,9 @@ def start(ports: Ports, tracker: Tracker, *, look_first: bool) -> Outcome | None
         found = find_by_tag(ports, state.prompt) if look_first else None
         session = found or _create(ports, tracker)
     except JulesRateLimited as exc:
-        detail = explain(exc)
-        tracker.set(replace(tracker.state, status=Status.QUEUED, detail=detail))
-        log.warning("Queued: %s", detail)
+        # What Jules said (quota figures) goes to the log only, not to the issue.
+        log.warning("Queued: %s", explain(exc), extra={"title": "Jules: request queued"})
+        tracker.set(replace(tracker.state, status=Status.QUEUED, detail=explain(exc, public=True)))
         return outcome_of(tracker.state)
     except _Ambiguous as lost:
         message = (
@@ -327,6 +329,12 @@ def follow(ports: Ports, tracker: Tracker, *, wait: bool) -> Outcome:
         ports.deadline,
     )
     session_id = tracker.state.session_id
+    watch = _Progress(ports, tracker)
+
+    def look() -> Session:
+        session = ports.jules.get_session(session_id)
+        watch.see(session)
+        return session
 
     def on_change(session: Session) -> None:
         log.info("Session %s is %s.", session_id, session.state.value)
@@ -340,7 +348,7 @@ def follow(ports: Ports, tracker: Tracker, *, wait: bool) -> Outcome:
         )
         try:
             step = wait_for_session(
-                lambda: ports.jules.get_session(session_id),
+                look,
                 clock=ports.clock,
                 policy=policy,
                 on_change=on_change,
@@ -377,8 +385,64 @@ def observe(ports: Ports, tracker: Tracker, session: Session) -> Outcome | None:
                 tracker.set(replace(tracker.state, completed_at=iso(now)))
             return outcome
         return None
-    tracker.set(replace(state, state=session.state.value, status=Status.RUNNING))
+    state = replace(state, state=session.state.value, status=Status.RUNNING)
+    if session.state in _PROGRESSING:
+        try:
+            state = absorb(state, ports.jules.list_activities(session.id))
+        except JulesAPIError as exc:
+            log.info("Could not read the session's progress: %s", exc.message)
+    tracker.set(state)
     return None
+
+
+# States in which the plan and progress lines are worth a look.
+_PROGRESSING: Final = frozenset({SessionState.PLANNING, SessionState.IN_PROGRESS})
+# How often a waiting run reads the session's new activities (besides every state change).
+PROGRESS_EVERY: Final = 180.0
+
+
+class _Progress:
+    """Keeps the plan checklist and progress line of a followed session current.
+
+    Reads only the activities newer than the last one seen (``created_after``), on a state
+    change and at most every ``PROGRESS_EVERY`` seconds; a failed read is skipped (progress
+    is news, not state: the next read catches up).
+    """
+
+    def __init__(self, ports: Ports, tracker: Tracker) -> None:
+        self.ports = ports
+        self.tracker = tracker
+        self.seen: set[str] = set()
+        self.after: datetime | None = None
+        self.last_state: SessionState | None = None
+        self.last_read = -PROGRESS_EVERY
+
+    def see(self, session: Session) -> None:
+        now = self.ports.clock.monotonic()
+        changed = session.state is not self.last_state
+        self.last_state = session.state
+        if session.state not in _PROGRESSING:
+            return
+        if not changed and now - self.last_read < PROGRESS_EVERY:
+            return
+        self.last_read = now
+        try:
+            fresh = [
+                a
+                for a in self.ports.jules.list_activities(session.id, created_after=self.after)
+                if a.id not in self.seen
+            ]
+        except JulesAPIError as exc:
+            log.info("Could not read the session's progress: %s", exc.message)
+            return
+        for activity in fresh:
+            self.seen.add(activity.id)
+            if activity.create_time is not None:
+                self.after = max(self.after or activity.create_time, activity.create_time)
+        state = self.tracker.state
+        updated = absorb(replace(state, state=session.state.value), fresh)
+        if updated != state:
+            self.tracker.set(updated)
 
 
 def apply_step(
@@ -391,42 +455,50 @@ def apply_step(
     state = tracker.state
     state_value = session.state.value
     if isinstance(step, PrOpened):
+        pull = step.pull_request
         final = replace(
             state,
             status=Status.PR_OPENED,
             state=state_value,
-            pr_url=step.pull_request.url,
-            pr_title=step.pull_request.title,
+            pr_url=pull.url,
+            pr_title=pull.title,
+            pr_branch=pull.head_ref,
+            report=bounded(pull.description, MAX_REPORT_CHARS) or state.report,
+            plan_done=len(state.plan),
             detail="",
             handed_off=False,
         )
         note = link_pull(ports, final, session)
         return finish(ports, tracker, replace(final, detail=note))
     if isinstance(step, Failed):
-        reason = _latest_failure_reason(ports, session.id) or "Jules did not give a reason."
-        log.error("The Jules session failed: %s", reason)
+        activities = list(ports.jules.list_activities(session.id))
+        reason = _latest_failure_reason(activities) or "Jules did not give a reason."
+        log.error("The Jules session failed: %s", reason, extra={"title": "Jules session failed"})
         final = replace(
-            state, status=Status.FAILED, state=state_value, detail=reason, handed_off=False
+            absorb(state, activities),
+            status=Status.FAILED,
+            state=state_value,
+            detail=reason,
+            handed_off=False,
         )
         return finish(ports, tracker, final)
     if isinstance(step, NeedsInput):
-        detail, steps = _what_jules_needs(ports, session)
-        tracker.set(
-            replace(state, status=Status.NEEDS_INPUT, state=state_value, detail=detail, plan=steps)
-        )
+        tracker.set(_waiting(ports, session, replace(state, state=state_value)))
         return outcome_of(tracker.state)
     if isinstance(step, CompletedWithoutPr):
         if state.require_plan_approval and not state.approved:
-            waiting_plan = _pending_plan(ports, session.id)
+            activities = list(ports.jules.list_activities(session.id))
+            waiting_plan = _pending_plan(activities)
             if waiting_plan is not None:
                 # COMPLETED with no outputs while the plan waits (a live-API quirk).
                 tracker.set(
                     replace(
-                        state,
+                        absorb(state, activities),
                         status=Status.NEEDS_INPUT,
                         state=state_value,
                         detail="Jules is waiting for its plan to be approved.",
-                        plan=waiting_plan,
+                        need="plan",
+                        need_id=waiting_plan,
                     )
                 )
                 return outcome_of(tracker.state)
@@ -438,6 +510,10 @@ def apply_step(
             tracker.set(replace(state, nudged=True, state=state_value))
             return None
         final = replace(state, status=Status.NO_PR, state=state_value, handed_off=False)
+        try:
+            final = absorb(final, ports.jules.list_activities(session.id))
+        except JulesAPIError as exc:
+            log.info("Could not read what Jules said last: %s", exc.message)
         return finish(ports, tracker, final)
     tracker.set(replace(state, state=state_value, handed_off=True))
     return outcome_of(tracker.state, kind=OutcomeKind.TIMED_OUT)
@@ -464,50 +540,67 @@ def error(
     ports: Ports, tracker: Tracker, exc: JulesActionError, *, keep_open: bool = False
 ) -> Outcome:
     message = explain(exc, branch=tracker.state.branch)
-    log.error(message)
+    log.error(message, extra={"title": "Jules: error"})
+    shown = explain(exc, branch=tracker.state.branch, public=True)
     if keep_open:
         # The session may still be fine: leave the request open for the reconciler.
-        tracker.set(replace(tracker.state, detail=message))
+        tracker.set(replace(tracker.state, detail=shown))
     else:
-        finish(ports, tracker, replace(tracker.state, status=Status.ERROR, detail=message))
+        finish(ports, tracker, replace(tracker.state, status=Status.ERROR, detail=shown))
     state = tracker.state
     return Outcome(OutcomeKind.ERROR, message, state.session_id, state.session_url, state.state)
 
 
-def _latest_failure_reason(ports: Ports, session_id: str) -> str:
+def _latest_failure_reason(activities: Sequence[Activity]) -> str:
     reason = ""
-    for activity in ports.jules.list_activities(session_id):
+    for activity in activities:
         if activity.session_failed is not None and activity.session_failed.reason:
             reason = activity.session_failed.reason
     return reason
 
 
-def _what_jules_needs(ports: Ports, session: Session) -> tuple[str, tuple[str, ...]]:
-    """The latest question (AWAITING_USER_FEEDBACK) or plan (AWAITING_PLAN_APPROVAL)."""
+def _waiting(ports: Ports, session: Session, state: TrackingState) -> TrackingState:
+    """``state`` waiting for a person: the plan to approve, the question, or a pause.
+
+    ``need_id`` names the plan or question (its activity), so each gets one notice.
+    """
+    waiting = replace(state, status=Status.NEEDS_INPUT)
     if session.state is SessionState.PAUSED:
-        return (
-            "The session is paused in the Jules web app. A person has to resume it there "
-            "(or reply here to send it a message).",
-            (),
+        stamp = session.update_time.isoformat() if session.update_time else ""
+        return replace(
+            waiting,
+            need="paused",
+            need_id=stamp,
+            detail="The session is paused in the Jules web app. A person has to resume it "
+            "there (or reply here to send it a message).",
         )
-    question = ""
-    steps: tuple[str, ...] = ()
-    for activity in ports.jules.list_activities(session.id):
-        if activity.agent_messaged is not None:
-            question = activity.agent_messaged.agent_message
-        if activity.plan_generated is not None and activity.plan_generated.plan is not None:
-            steps = tuple(step.title for step in activity.plan_generated.plan.steps)
+    activities = list(ports.jules.list_activities(session.id))
+    waiting = absorb(waiting, activities)
     if session.state is SessionState.AWAITING_PLAN_APPROVAL:
-        return "Jules is waiting for its plan to be approved.", steps
-    return question or "Jules is waiting for your input in the session.", ()
+        return replace(
+            waiting,
+            need="plan",
+            need_id=_pending_plan(activities) or "",
+            detail="Jules is waiting for its plan to be approved.",
+        )
+    question, asked = "", ""
+    for activity in activities:
+        if activity.agent_messaged is not None:
+            question, asked = activity.agent_messaged.agent_message, activity.id
+    return replace(
+        waiting,
+        need="question",
+        need_id=asked,
+        detail=question or "Jules is waiting for your input in the session.",
+    )
 
 
-def _pending_plan(ports: Ports, session_id: str) -> tuple[str, ...] | None:
-    """The steps of a generated plan that no approval followed, if there is one."""
-    pending: tuple[str, ...] | None = None
-    for activity in ports.jules.list_activities(session_id):
+def _pending_plan(activities: Sequence[Activity]) -> str | None:
+    """The id of a generated plan that no approval followed, if there is one."""
+    pending: str | None = None
+    for activity in activities:
         if activity.plan_generated is not None and activity.plan_generated.plan is not None:
-            pending = tuple(step.title for step in activity.plan_generated.plan.steps)
+            pending = activity.plan_generated.plan.id or activity.id or "plan"
         if activity.plan_approved is not None:
             pending = None
     return pending

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Final
 
+from jules_action import notices
 from jules_action.errors import GitHubError, GitHubPermissionError
 from jules_action.github_port import CommentRecord
 from jules_action.ports import Ports
@@ -30,6 +31,7 @@ from jules_action.tracking import (
     Tracked,
     TrackingState,
     find_tracked,
+    iso,
     render,
     same_login,
 )
@@ -69,18 +71,45 @@ class Tracker:
         return self.state.issue
 
     def set(self, state: TrackingState) -> bool:
-        """Record ``state`` on the issue; True when the issue shows it."""
-        if state == self.state and self.durable:
-            return True
-        self.state = state
-        return self._write()
+        """Record ``state`` on the issue; True when the issue shows it.
+
+        Once the issue shows a state that owes a notice (``notices``), the notice is posted
+        and then recorded in the state.
+        """
+        if not (state == self.state and self.durable):
+            self.state = state
+            if not self._write():
+                return False
+        self._notify()
+        return True
+
+    @property
+    def link(self) -> str:
+        """The tracking comment's address, for the notice that points at it."""
+        context = self.ports.context
+        return (
+            f"{context.server_url.rstrip('/')}/{context.repository}/issues/{self.issue}"
+            f"#issuecomment-{self.comment_id}"
+        )
+
+    def _notify(self) -> None:
+        if not notices.due(self.state):
+            return
+        if notices.deliver(self.ports, self.state, link=self.link):
+            self.state = replace(self.state, notified=notices.notice_key(self.state))
+            self._write()
 
     def _write(self) -> bool:
         if self.comment_id is None:
             raise RuntimeError("a tracking comment is edited only after its claim was posted")
         bound = replace(self.state, comment_id=self.comment_id)
         self.state = bound
-        body = render(bound, self.ports.codec, trigger_phrase=self.ports.settings.trigger_phrase)
+        body = render(
+            bound,
+            self.ports.codec,
+            trigger_phrase=self.ports.settings.trigger_phrase,
+            now=self.ports.clock.now(),
+        )
         try:
             self.ports.github.edit_issue_comment(self.comment_id, body)
         except GitHubError as exc:
@@ -99,13 +128,18 @@ class Tracker:
         return True
 
     def finish(self, state: TrackingState) -> bool:
-        """Record a final ``state``; the label goes only once the issue shows it."""
+        """Record a final ``state``; the label goes only once the issue shows it and the
+        requester's notice is posted (until then the reconciler comes back to it)."""
+        if not state.finished_at:
+            state = replace(state, finished_at=iso(self.ports.clock.now()))
         if not self.set(state):
             self.ports.report.warn(
                 "The result is not on the issue yet; the request stays open and the reconcile "
                 "workflow (or a re-run) writes it."
             )
             return False
+        if notices.due(self.state):
+            return True
         try:
             self.ports.github.remove_label(self.issue, OPEN_LABEL)
         except GitHubError as exc:
@@ -143,7 +177,9 @@ def claim(ports: Ports, state: TrackingState, trigger: Trigger) -> ClaimResult:
     """Post the claim for a new request, then settle any race for it."""
     nonce = claim_of(ports.context.run_id, ports.context.run_attempt)
     state = replace(state, claim=nonce)
-    body = render(state, ports.codec, trigger_phrase=ports.settings.trigger_phrase)
+    body = render(
+        state, ports.codec, trigger_phrase=ports.settings.trigger_phrase, now=ports.clock.now()
+    )
     posted: CommentRecord | None = None
     error: GitHubError | None = None
     for _ in range(2):

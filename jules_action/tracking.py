@@ -33,6 +33,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Final
 
+from jules_action import mdtext
 from jules_action.github_port import CommentRecord
 
 MARKER_VERSION: Final = 2
@@ -92,6 +93,14 @@ class TrackingState:
     followups: tuple[str, ...] = ()  # instructions that arrived before the session existed
     handled: tuple[int, ...] = ()  # trigger comments this request has taken (latest kept)
     approved: bool = False  # the plan was approved (COMPLETED may show while a plan waits)
+    need: str = ""  # what a needs-input request waits for: "plan", "question" or "paused"
+    need_id: str = ""  # which plan, question or pause (its notice is posted once)
+    plan_done: int = 0  # plan steps ticked (the first ``plan_done`` of ``plan``)
+    progress: str = ""  # the latest progress line Jules reported
+    report: str = ""  # what Jules said last: its final message, or the PR's description
+    pr_branch: str = ""  # the pull request's head branch
+    finished_at: str = ""  # ISO time the request reached its final state
+    notified: str = ""  # the key of the last notice posted (``notices.notice_key``)
 
     def with_(self, **changes: Any) -> TrackingState:
         return replace(self, **changes)
@@ -116,8 +125,15 @@ class MarkerCodec:
             2: hashlib.sha256(b"jules-action/marker/v2\0" + secret).digest(),
         }
 
+        self._notice_key = hashlib.sha256(b"jules-action/notice/v1\0" + secret).digest()
+
     def _sign(self, version: int, payload: str) -> str:
         return hmac.new(self._keys[version], payload.encode("ascii"), hashlib.sha256).hexdigest()
+
+    def sign_notice(self, text: str) -> str:
+        """A signature for a notice's marker (its own key: a notice is not a state)."""
+        digest = hmac.new(self._notice_key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+        return digest[:32]
 
     def encode(self, state: TrackingState) -> str:
         data: dict[str, Any] = asdict(state)
@@ -135,9 +151,12 @@ class MarkerCodec:
         A valid signature is necessary, not sufficient: ``find_tracked`` also checks who wrote
         the comment and where it is.
         """
-        match = _MARKER.search(body)
-        if match is None:
+        # The last marker counts: ours is always the comment's last line, so text shown above
+        # it (however it got there) can never stand in for it.
+        matches = list(_MARKER.finditer(body))
+        if not matches:
             return None
+        match = matches[-1]
         version, payload, signature = int(match.group(1)), match.group(2), match.group(3)
         if not hmac.compare_digest(self._sign(version, payload), signature):
             return None
@@ -147,6 +166,7 @@ class MarkerCodec:
             for name in ("plan", "followups"):
                 data[name] = tuple(str(item) for item in data.get(name, ()))
             data["handled"] = tuple(int(item) for item in data.get("handled", ()))
+            data["plan_done"] = int(data.get("plan_done", 0))
             return TrackingState(**{k: v for k, v in data.items() if k in _FIELDS})
         except (ValueError, TypeError, KeyError):
             return None
@@ -200,6 +220,12 @@ def iso(moment: datetime) -> str:
 
 
 # --- the visible text ----------------------------------------------------------------------
+#
+# One comment people would rather look at: a one-line header (the state in words, the time
+# since the request, links to the session, the PR by number and the workflow run), then what
+# matters now (the plan as a checklist, the latest progress line, a question, a cause and its
+# fix), a small table of who and where, what Jules reported at the end in a collapsible block,
+# and the hidden marker last. Text from Jules, the issue or an API goes through ``mdtext``.
 
 _HEADLINES: Final = {
     Status.STARTING: "⏳ Starting a Jules session…",
@@ -211,71 +237,147 @@ _HEADLINES: Final = {
     Status.ERROR: "❌ Could not run Jules",
     Status.DUPLICATE: "↩️ Already being handled",
 }
+# Jules's own start-up queue is not our quota queue: it never reads "waiting for a slot".
+_RUNNING_HEADLINES: Final = {
+    "": "⏳ Jules is starting the session",
+    "STATE_UNSPECIFIED": "⏳ Jules is starting the session",
+    "QUEUED": "⏳ Jules is starting the session",
+    "PLANNING": "🧭 Jules is planning",
+    "COMPLETED": "⚙️ Jules has finished; waiting for its pull request",
+}
+_WAITING_HEADLINES: Final = {
+    "plan": "✋ Jules has a plan and is waiting for approval",
+    "paused": "⏸️ The Jules session is paused",
+    "question": "❓ Jules has a question",
+}
+# Session states as people read them (never the raw enum).
+JULES_STATE_WORDS: Final = {
+    "STATE_UNSPECIFIED": "starting",
+    "QUEUED": "starting",
+    "PLANNING": "planning",
+    "AWAITING_PLAN_APPROVAL": "waiting for its plan to be approved",
+    "AWAITING_USER_FEEDBACK": "waiting for an answer",
+    "IN_PROGRESS": "working",
+    "PAUSED": "paused",
+    "COMPLETED": "completed",
+    "FAILED": "failed",
+}
+_PULL_NUMBER: Final = re.compile(r"/pull/(\d+)(?:[/?#]|$)")
+
+
+def state_words(jules_state: str) -> str:
+    """A Jules session state in words."""
+    return JULES_STATE_WORDS.get(jules_state, "in a state this action does not know yet")
+
+
+def waiting_for(state: TrackingState) -> str:
+    """What a needs-input request waits for: "plan", "question" or "paused"."""
+    if state.need in _WAITING_HEADLINES:
+        return state.need
+    # Markers written before ``need`` existed.
+    if state.state == "AWAITING_PLAN_APPROVAL" or state.plan:
+        return "plan"
+    return "paused" if state.state == "PAUSED" else "question"
+
+
+def pr_label(url: str) -> str:
+    """``#12`` for a pull request URL (the number, as GitHub writes references)."""
+    found = _PULL_NUMBER.search(url)
+    return f"#{found.group(1)}" if found else "pull request"
 
 
 def quote(text: str) -> str:
-    """Untrusted text (an agent message, an error) as a Markdown quote that cannot fake a marker."""
-    cleaned = text.replace("<!--", "&lt;!--").strip() or "(empty)"
-    return "\n".join(f"> {line}" if line else ">" for line in cleaned.splitlines())
+    """Untrusted text as a quote that cannot forge a marker, break out or mention anyone."""
+    return mdtext.quote(text)
 
 
-def render(state: TrackingState, codec: MarkerCodec, *, trigger_phrase: str = "/jules") -> str:
-    """The whole tracking comment body for ``state``."""
-    lines = [f"### {_headline(state)}", ""]
-    lines += _details(state, trigger_phrase)
-    rows = []
-    if state.session_url:
-        rows.append(f"| Jules session | [{state.session_id}]({state.session_url}) |")
-    if state.state:
-        rows.append(f"| Session state | `{state.state}` |")
-    if state.pr_url:
-        rows.append(
-            f"| Pull request | [{_md_text(state.pr_title) or state.pr_url}]({state.pr_url}) |"
+def render(
+    state: TrackingState,
+    codec: MarkerCodec,
+    *,
+    trigger_phrase: str = "/jules",
+    now: datetime | None = None,
+) -> str:
+    """The whole tracking comment body for ``state`` (``now`` dates the elapsed time)."""
+    blocks = [_header(state, now), *_body(state, trigger_phrase)]
+    table = _facts(state)
+    if table:
+        blocks.append(table)
+    if state.report and not state.status.is_open and state.status is not Status.DUPLICATE:
+        what = "The pull request's description" if state.pr_url else "Jules's last message"
+        blocks.append(
+            f"<details><summary>{what}</summary>\n\n{mdtext.quote(state.report)}\n\n</details>"
         )
-    if state.actor:
-        rows.append(f"| Requested by | @{state.actor} |")
+    blocks.append(codec.encode(state))
+    return "\n\n".join(blocks)
+
+
+def _header(state: TrackingState, now: datetime | None) -> str:
+    parts = [f"**{_headline(state)}**"]
+    elapsed = _elapsed(state, now)
+    if elapsed:
+        parts.append(elapsed)
+    if state.session_url:
+        parts.append(mdtext.link("Jules session", state.session_url))
+    if state.pr_url:
+        parts.append(mdtext.link(pr_label(state.pr_url), state.pr_url))
     if state.run_url:
-        rows.append(f"| Workflow run | [logs]({state.run_url}) |")
-    if rows:
-        lines += ["", "| | |", "|---|---|", *rows]
-    lines += ["", codec.encode(state)]
-    return "\n".join(lines)
-
-
-_RUNNING_HEADLINES: Final = {
-    "QUEUED": "⏳ Jules has queued this task (waiting for a free task slot)",
-    "PLANNING": "🧭 Jules is planning",
-    "PAUSED": "⏸️ The Jules session is paused",
-}
+        parts.append(mdtext.link("workflow run", state.run_url))
+    return " · ".join(parts)
 
 
 def _headline(state: TrackingState) -> str:
     if state.status is Status.RUNNING:
         return _RUNNING_HEADLINES.get(state.state, _HEADLINES[Status.RUNNING])
     if state.status is Status.NEEDS_INPUT:
-        if state.state == "AWAITING_PLAN_APPROVAL" or state.plan:
-            return "✋ Jules has a plan and is waiting for approval"
-        if state.state == "PAUSED":
-            return "⏸️ The Jules session is paused"
-        return "❓ Jules has a question"
+        return _WAITING_HEADLINES[waiting_for(state)]
     return _HEADLINES[state.status]
 
 
-def _details(state: TrackingState, phrase: str) -> list[str]:
+def _elapsed(state: TrackingState, now: datetime | None) -> str:
+    try:
+        since = datetime.fromisoformat(state.requested_at)
+        until = datetime.fromisoformat(state.finished_at) if state.finished_at else now
+    except ValueError:
+        return ""
+    if until is None or since.tzinfo is None or until.tzinfo is None:
+        return ""
+    seconds = (until - since).total_seconds()
+    if seconds < 0:
+        return ""
+    took = _duration(seconds)
+    return f"took {took}" if state.finished_at else f"{took} so far"
+
+
+def _duration(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    if minutes < 1:
+        return "under a minute"
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{hours // 24} days"
+
+
+def _body(state: TrackingState, phrase: str) -> list[str]:
     status = state.status
+    reply = mdtext.code(f"{phrase} <instructions>")
     if status is Status.STARTING:
+        if state.handed_off and state.detail:
+            return [quote(state.detail)]
         return ["Checking the request and creating the session."]
     if status is Status.QUEUED:
         return [
-            "Jules refused to start another task right now:",
-            "",
-            quote(state.detail),
-            "",
-            "The request is kept here and starts when the scheduled reconcile workflow "
-            "finds a free slot (see the README's reconcile workflow).",
+            "Jules refused to start another task for now: the account's daily quota or its "
+            "limit of tasks at once is reached (the job log has Jules's answer).",
+            "The request is kept here and starts when the scheduled reconcile workflow finds a "
+            "free slot (see the README's reconcile workflow).",
         ]
     if status is Status.RUNNING:
-        text = ["Progress is updated here; the pull request link appears when it is ready."]
+        text = [*_plan_blocks(state), *_progress_blocks(state)]
+        text.append("Progress is updated here; the pull request link appears when it is ready.")
         if state.handed_off:
             text.append(
                 "This workflow run stopped waiting; the session goes on, and the scheduled "
@@ -283,40 +385,92 @@ def _details(state: TrackingState, phrase: str) -> list[str]:
             )
         return text
     if status is Status.NEEDS_INPUT:
-        if state.state == "AWAITING_PLAN_APPROVAL" or state.plan:
-            steps = [f"{n}. {_md_text(step)}" for n, step in enumerate(state.plan, start=1)]
+        need = waiting_for(state)
+        if need == "plan":
             return [
-                *(steps or ["(the plan has no steps)"]),
-                "",
-                f"Reply `{phrase} approve` to approve the plan, or `{phrase} <feedback>` "
-                "to ask for changes.",
+                *(_plan_blocks(state) or ["(the plan has no steps)"]),
+                f"Reply {mdtext.code(f'{phrase} approve')} to approve the plan, or "
+                f"{mdtext.code(f'{phrase} <feedback>')} to ask for changes.",
+            ]
+        if need == "paused":
+            return [
+                "The session is paused in the Jules web app. Resume it there, or reply "
+                f"{mdtext.code(f'{phrase} <message>')} to send it a message.",
             ]
         return [
             quote(state.detail),
-            "",
-            f"Reply with `{phrase} <your answer>`; the answer goes to the session "
-            "and work resumes.",
+            f"Reply with {mdtext.code(f'{phrase} <your answer>')}; the answer goes to the "
+            "session and work resumes.",
         ]
     if status is Status.PR_OPENED:
-        link = f"**[{_md_text(state.pr_title) or state.pr_url}]({state.pr_url})**"
-        return [link, "", quote(state.detail)] if state.detail else [link]
+        text = _plan_blocks(state)
+        return [*text, quote(state.detail)] if state.detail else text
     if status is Status.DUPLICATE:
-        return [
-            f"This trigger arrived while another run was handling the same request: {state.detail}"
-        ]
+        other = mdtext.link("this request", state.detail) or mdtext.inline(state.detail)
+        return [f"This trigger arrived while another run was handling the same request: {other}."]
     if status is Status.NO_PR:
         return [
-            "The session completed but no pull request appeared. Open the session to see "
-            "what Jules did; you can ask for a pull request there, or comment "
-            f"`{phrase} <instructions>` to start a new request.",
+            *_plan_blocks(state),
+            "The session completed but no pull request appeared.",
+            "**Fix:** open the session to see what Jules did and ask for a pull request there, "
+            f"or comment {reply} to start a new request.",
         ]
-    return [
-        quote(state.detail),
-        "",
-        f"To try again, comment `{phrase} <instructions>` to start a new request.",
-    ]
+    if status is Status.FAILED:
+        return [
+            *_plan_blocks(state),
+            "The session reported:",
+            quote(state.detail or "no reason"),
+            f"**Fix:** open the session to see what happened, then comment {reply} to start "
+            "a new request.",
+        ]
+    cause, _, fix = state.detail.partition(" Fix: ")
+    again = f"comment {reply} to start a new request."
+    fix_line = f"{_plain(fix)} Then {again}" if fix.strip() else again[0].upper() + again[1:]
+    return [quote(cause), f"**Fix:** {fix_line}"]
 
 
-def _md_text(text: str) -> str:
-    """Text safe inside a Markdown link label or table cell."""
-    return re.sub(r"([\[\]|<>`*_])", r"\\\1", text.replace("\n", " ")).strip()
+def _plan_blocks(state: TrackingState) -> list[str]:
+    if not state.plan:
+        return []
+    finished = state.status is Status.PR_OPENED
+    done = len(state.plan) if finished else min(state.plan_done, len(state.plan))
+    working = state.status is Status.RUNNING
+    lines = [f"**Plan** ({done} of {len(state.plan)} done)"]
+    for index, step in enumerate(state.plan):
+        mark = "x" if index < done else " "
+        now = " ← *in progress*" if working and index == done else ""
+        lines.append(f"- [{mark}] {mdtext.inline(step, limit=200)}{now}")
+    return ["\n".join(lines)]
+
+
+def _progress_blocks(state: TrackingState) -> list[str]:
+    if not state.progress:
+        return []
+    return [f"**Latest:** {mdtext.inline(state.progress, limit=300)}"]
+
+
+def _facts(state: TrackingState) -> str:
+    columns = []
+    if state.actor:
+        columns.append(("Requested by", _cell_code(f"@{state.actor}")))
+    if state.branch:
+        columns.append(("Starting branch", _cell_code(state.branch)))
+    if state.pr_branch:
+        columns.append(("Pull request branch", _cell_code(state.pr_branch)))
+    if not columns:
+        return ""
+    head = "| " + " | ".join(name for name, _ in columns) + " |"
+    rule = "|" + "---|" * len(columns)
+    row = "| " + " | ".join(value for _, value in columns) + " |"
+    return "\n".join([head, rule, row])
+
+
+def _cell_code(text: str) -> str:
+    """A code span fit for a table cell (a ``|`` inside would end the cell)."""
+    return mdtext.code(text).replace("|", "\\|")
+
+
+def _plain(text: str) -> str:
+    """Our own message text, on one line: Markdown kept, no HTML, no mentions."""
+    folded = " ".join(text.split())
+    return mdtext.no_mentions(folded.replace("&", "&amp;").replace("<", "&lt;"))

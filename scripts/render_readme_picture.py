@@ -2,10 +2,11 @@
 
 ``jules_action.tracking.render`` writes the comment's Markdown for a representative request
 whose session opened a pull request; cmarkgfm (the C library GitHub renders Markdown with,
-GitHub Flavored Markdown extensions on, raw HTML such as the hidden marker omitted) turns it
-into HTML; a small stylesheet in the spirit of GitHub's light theme frames it as a comment. The
-page is written to ``docs/img/tracking-comment.html`` and headless Chromium takes the
-screenshot ``docs/img/tracking-comment.png``.
+GitHub Flavored Markdown extensions on, raw HTML kept and then HTML comments such as the
+hidden marker dropped, as GitHub's sanitizer does) turns it into HTML; a small stylesheet in
+the spirit of GitHub's light theme frames it as a comment. The page is written to
+``docs/img/tracking-comment.html`` and headless Chromium takes the screenshot
+``docs/img/tracking-comment.png``.
 
 tests/unit/test_packaging.py renders the HTML again (no browser needed) and fails when it
 differs from the committed file, so a change of the comment's text cannot leave a stale
@@ -55,9 +56,26 @@ STATE = TrackingState(
     state="COMPLETED",
     pr_url="https://github.com/octo-org/shop/pull/43",
     pr_title="Round cart totals half-up instead of truncating",
+    pr_branch="round-cart-totals-5215738401234567890",
     title="#42: Cart total is off by one cent",
     branch="main",
     run_url="https://github.com/octo-org/shop/actions/runs/9876543210",
+    plan=(
+        "Find where the cart total is computed",
+        "Round half-up to the cent instead of truncating",
+        "Add tests for totals that end in half a cent",
+        "Run the test suite",
+    ),
+    plan_done=4,
+    report=(
+        "Cart totals were truncated to the cent, so 19.995 showed as 19.99. They are now "
+        "rounded half-up with `Decimal.quantize`.\n\n"
+        "- `cart/total.py`: round with `ROUND_HALF_UP`\n"
+        "- `tests/test_total.py`: totals ending in half a cent\n\n"
+        "Closes #42"
+    ),
+    finished_at="2026-12-01T09:31:00Z",
+    notified="end",
 )
 
 CSS = """
@@ -103,6 +121,8 @@ body {
 .markdown-body th { font-weight: 600; }
 .markdown-body tr { background: #ffffff; border-top: 1px solid #d1d9e0; }
 .markdown-body tr:nth-child(2n) { background: #f6f8fa; }
+.markdown-body li:has(> input[type=checkbox]) { list-style: none; margin-left: -1.2em; }
+.markdown-body details summary { cursor: pointer; color: #0969da; }
 """.replace("WIDTHpx", f"{WIDTH}px")
 
 
@@ -113,7 +133,11 @@ def comment_markdown() -> str:
 
 def page() -> str:
     """The whole HTML page: the rendered comment in a comment frame."""
-    body: str = cmarkgfm.github_flavored_markdown_to_html(comment_markdown())
+    # Raw HTML as GitHub keeps it: <details> shown, HTML comments (the marker) dropped.
+    rendered: str = cmarkgfm.github_flavored_markdown_to_html(
+        comment_markdown(), options=cmarkgfm.cmark.Options.CMARK_OPT_UNSAFE
+    )
+    body = re.sub(r"<!--.*?-->\n?", "", rendered, flags=re.DOTALL)
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'

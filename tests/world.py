@@ -26,11 +26,12 @@ from jules_action.config import GitHubContext, Settings
 from jules_action.events import parse_event
 from jules_action.github_port import GitHubPort
 from jules_action.jules_client import JulesClient
+from jules_action.notices import NOTICE_PREFIX
 from jules_action.orchestrator import run
 from jules_action.outcome import Outcome
 from jules_action.ports import Ports, assemble, deadline_of
 from jules_action.reconcile import reconcile
-from jules_action.tracking import MarkerCodec, find_tracked
+from jules_action.tracking import MARKER_PREFIX, MarkerCodec, find_tracked
 from jules_action_dev.simulator import ManualClock, Simulator, SimulatorConfig, SourceConfig
 from jules_action_dev.standin.state import RepositoryState, StateBackedGitHub, comment_record
 from tests.conftest import FakeClock
@@ -151,6 +152,14 @@ class World:
 
     def comment_bodies(self, issue: int) -> list[str]:
         return [c.body for c in self.github_state.list_comments(issue)]
+
+    def tracking_bodies(self, issue: int) -> list[str]:
+        """The action's tracking comments on ``issue`` (those with a state marker)."""
+        return [b for b in self.comment_bodies(issue) if MARKER_PREFIX in b]
+
+    def notice_bodies(self, issue: int) -> list[str]:
+        """The action's notices on ``issue`` (the short comments that @mention the requester)."""
+        return [b for b in self.comment_bodies(issue) if NOTICE_PREFIX in b]
 
     def assert_no_secrets(self, *extra: str) -> None:
         """Neither the key nor the token is anywhere the action wrote (comments, PRs, Jules)."""

@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from jules_action.notices import NOTICE_PREFIX
 from jules_action.tracking import MARKER_PREFIX
 from jules_action_dev.demo import DEMO_KEY, DEMO_TOKEN
 from jules_action_dev.simulator import Simulator, SimulatorConfig, SourceConfig
@@ -168,8 +169,11 @@ def assert_issue_thread(
     assert calls[0] == permission, calls
     (reaction,) = result.requests("POST", reaction_path)
     assert reaction.body == {"content": "eyes"}
-    (created,) = result.requests("POST", f"{REPO_API}/issues/1/comments")
+    # The tracking comment (the claim), then the notice that tells the requester.
+    created, notice = result.requests("POST", f"{REPO_API}/issues/1/comments")
     assert MARKER_PREFIX in created.body["body"]
+    assert notice.body["body"].startswith("@Codertocat ✅ Jules opened [#")
+    assert NOTICE_PREFIX in notice.body["body"]
     assert f"https://github.com/{REPOSITORY}/actions/runs/{RUN_ID}" in created.body["body"]
     created_call = ("POST", created.path)
     assert calls.index(("POST", reaction_path)) < calls.index(created_call)
@@ -183,6 +187,9 @@ def assert_issue_thread(
     assert session_link in bodies[0]
     assert "Jules opened a pull request" in bodies[-1]
     assert pr_url in bodies[-1]
+    # The notice comes only once the final state is on the issue.
+    before = result.github_requests[: result.github_requests.index(notice)]
+    assert any(r.method == "PATCH" and pr_url in r.body["body"] for r in before)
     (label,) = result.requests("POST", f"{REPO_API}/issues/1/labels")
     assert label.body == ["jules-in-progress"]
     assert result.requests("DELETE", f"{REPO_API}/issues/1/labels/jules-in-progress")

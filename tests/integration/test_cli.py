@@ -171,7 +171,8 @@ def test_cli__failed_session_fails_the_step(action: Run) -> None:
     env = action.env("issues", load_payload("issues.labeled"), prompt="[jules-sim:failed]")
     assert action(env) == 1
     assert action.outputs["outcome"] == "failed"
-    assert "::error::The Jules session failed" in action.stdout.getvalue()
+    error = "::error title=Jules session failed::The Jules session failed"
+    assert error in action.stdout.getvalue()
 
 
 def test_cli__unexpected_error_is_reported_without_secrets(action: Run) -> None:

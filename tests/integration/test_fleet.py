@@ -179,15 +179,17 @@ def creates(world: World, status: int) -> int:
 
 
 def assert_every_issue_has_its_pr(world: World, numbers: range) -> None:
-    """One tracking comment per issue, final, with the PR link; the PR says it closes it."""
+    """One tracking comment per issue, final, with the PR link; the PR says it closes it; one
+    notice told the requester."""
     pulls = world.github_state.list_pulls(state="all")
     closes = Counter(int(m) for p in pulls for m in re.findall(r"Closes #(\d+)", p.body or ""))
     for number in numbers:
         [state] = world.tracking(number)
         assert state.status is Status.PR_OPENED, (number, state.status, state.detail)
         assert state.pr_url
-        [body] = world.comment_bodies(number)
-        assert body.startswith("### ✅ Jules opened a pull request")
+        body, notice = world.comment_bodies(number)
+        assert body.startswith("**✅ Jules opened a pull request**")
+        assert notice.startswith("@Codertocat ✅ Jules opened [#"), notice
         assert closes[number] == 1, number
     assert len(pulls) == len(numbers)
     assert open_issues(world) == []
@@ -321,7 +323,8 @@ def test_fleet__same_event_twice_and_a_relabel_make_one_session(
         print(f"\nduplicates: {[(r.outcome, r.session_id) for r in results]}")
         assert world.sessions_created() == 1
         assert len({r.session_id for r in results}) == 1
-        assert len(world.comment_bodies(1)) == 1
+        assert len(world.tracking_bodies(1)) == 1
+        assert len(world.notice_bodies(1)) == 1, "racing runs tell the requester once"
         assert_every_issue_has_its_pr(world, range(1, 2))
     world.assert_no_secrets()
 

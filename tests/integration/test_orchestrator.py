@@ -60,10 +60,13 @@ def test_run__labelled_issue_gets_a_pr_link(world: World) -> None:
     [state] = world.tracking(1)
     assert state.status is Status.PR_OPENED
     assert state.pr_url == outcome.pr_url
-    [body] = world.comment_bodies(1)
-    assert body.startswith("### ✅ Jules opened a pull request")
-    assert outcome.session_url in body
-    assert "@Codertocat" in body
+    body, notice = world.comment_bodies(1)
+    assert body.startswith("**✅ Jules opened a pull request** · took ")
+    assert f"[Jules session]({outcome.session_url})" in body
+    assert f"[#2]({outcome.pr_url})" in body
+    assert body.count(outcome.pr_url) == 1, "the PR appears once"
+    assert "`@Codertocat`" in body, "the requester is named, not mentioned, in the record"
+    assert notice.startswith("@Codertocat ✅ Jules opened [#2](")
     issue = world.github_state.get_issue(1)
     assert [r.content for r in issue.reactions] == ["eyes"]
     assert [label.name for label in issue.labels] == []
@@ -105,17 +108,21 @@ def test_run__failed_session_reports_the_reason(world: World) -> None:
     outcome = world.run("issues", labeled(), prompt="[jules-sim:failed]")
     assert (outcome.outcome, outcome.exit_code) == ("failed", 1)
     assert "could not get the test suite to pass" in outcome.message
-    [body] = world.comment_bodies(1)
-    assert body.startswith("### ❌ The Jules session failed")
+    body, notice = world.comment_bodies(1)
+    assert body.startswith("**❌ The Jules session failed**")
     assert "> The agent could not get the test suite to pass" in body
+    assert "\n\n**Fix:** open the session" in body
+    assert notice.startswith("@Codertocat ❌ The Jules session failed")
 
 
 def test_run__question_is_posted_and_the_answer_resumes_the_session(world: World) -> None:
     first = world.run("issues", labeled(), prompt="[jules-sim:user-feedback]")
     assert first.outcome == "needs-input"
-    [body] = world.comment_bodies(1)
+    body, notice = world.comment_bodies(1)
     assert "❓ Jules has a question" in body
     assert "backwards compatibility" in body
+    assert notice.startswith("@Codertocat ❓ Jules has a question:")
+    assert "backwards compatibility" in notice
     second = world.run("issue_comment", comment("/jules Yes, keep it compatible."))
     assert second.outcome == "pr-opened"
     assert second.session_id == first.session_id
@@ -127,10 +134,11 @@ def test_run__question_is_posted_and_the_answer_resumes_the_session(world: World
 def test_run__plan_is_posted_and_approve_approves_it(world: World) -> None:
     first = world.run("issues", labeled(), require_plan_approval="true")
     assert first.outcome == "needs-input"
-    [body] = world.comment_bodies(1)
+    body, notice = world.comment_bodies(1)
     assert "✋ Jules has a plan" in body
-    assert "1. Explore the repository" in body
+    assert "- [ ] Explore the repository" in body
     assert "`/jules approve`" in body
+    assert notice.startswith("@Codertocat ✋ Jules has a plan (4 steps)")
     second = world.run("issue_comment", comment("/jules approve"))
     assert second.outcome == "pr-opened"
     assert any(r.path.endswith(":approvePlan") for r in world.simulator.requests)
@@ -168,7 +176,8 @@ def test_run__rerun_of_the_same_event_resumes_instead_of_duplicating(world: Worl
     assert second.outcome == "pr-opened"
     assert second.session_id == first.session_id
     assert world.sessions_created() == 1
-    assert len(world.comment_bodies(1)) == 1
+    assert len(world.tracking_bodies(1)) == 1
+    assert len(world.notice_bodies(1)) == 1
 
 
 def test_run__second_request_while_one_is_open_resumes_it(world: World) -> None:
@@ -202,7 +211,9 @@ def test_run__quota_exhausted_queues_and_reconcile_starts_it_later(clock: Linked
         [state] = w.tracking(2)
         assert state.status is Status.QUEUED
         assert state.prompt
-        assert w.comment_bodies(2)[0].startswith("### 🕒 Queued")
+        [queued] = w.comment_bodies(2)
+        assert queued.startswith("**🕒 Queued: Jules is at its task limit**")
+        assert "RESOURCE_EXHAUSTED" not in queued, "what Jules said stays in the job log"
         clock.advance(30 * 60)
         w.reconcile()
         assert w.tracking(1)[0].status is Status.PR_OPENED
@@ -227,9 +238,9 @@ def test_run__repository_not_connected_says_how_to_connect(clock: LinkedClock) -
     assert (outcome.outcome, outcome.exit_code) == ("error", 1)
     assert "not connected to Jules" in outcome.message
     assert "jules.google.com" in outcome.message
-    [body] = w.comment_bodies(1)
-    assert body.startswith("### ❌ Could not run Jules")
-    assert "connect this repository" in body
+    body, _notice = w.comment_bodies(1)
+    assert body.startswith("**❌ Could not run Jules**")
+    assert "\n\n**Fix:** open https://jules.google.com, connect this repository" in body
 
 
 def test_run__bad_api_key_is_explained_and_never_shown(world: World) -> None:
@@ -341,8 +352,10 @@ def test_run__nothing_to_commit_ends_as_no_pr_after_one_nudge(world: World) -> N
     assert (outcome.outcome, outcome.exit_code) == ("no-pr", 0)
     sent = [r for r in world.simulator.requests if r.path.endswith(":sendMessage")]
     assert len(sent) == 1
-    [body] = world.comment_bodies(1)
-    assert body.startswith("### ⚠️ Jules finished without opening a pull request")
+    [body] = world.tracking_bodies(1)
+    assert body.startswith("**⚠️ Jules finished without opening a pull request**")
+    [notice] = world.notice_bodies(1)
+    assert "finished without opening a pull request" in notice
     assert world.github_state.get_issue(1).labels == []
 
 
@@ -350,7 +363,7 @@ def test_run__pr_that_cannot_be_edited_is_flagged_on_the_issue(world: World) -> 
     world.github_state.forbid("edit_pull_body")
     outcome = world.run("issues", labeled())
     assert outcome.outcome == "pr-opened"
-    [body] = world.comment_bodies(1)
+    [body] = world.tracking_bodies(1)
     assert "does not say `Closes #1`" in body
     assert "link it to this issue by hand" in body
 

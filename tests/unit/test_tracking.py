@@ -110,12 +110,15 @@ def test_render__shows_links_and_state() -> None:
         ),
         codec,
     )
-    assert body.startswith("### ✅ Jules opened a pull request")
-    assert "**[Fix \\[typo\\] \\| docs](https://github.com/o/r/pull/3)**" in body
-    assert "[99](https://jules.google.com/session/99)" in body
-    assert "`COMPLETED`" in body
-    assert "@alice" in body
-    assert "actions/runs/1" in body
+    header = body.splitlines()[0]
+    assert header == (
+        "**✅ Jules opened a pull request** · [Jules session](https://jules.google.com/session/99)"
+        " · [#3](https://github.com/o/r/pull/3) · [workflow run](https://github.com/o/r/actions/runs/1)"
+    )
+    assert body.count("https://github.com/o/r/pull/3") == 1, "the PR appears once"
+    assert "COMPLETED" not in body.rsplit("\n", 1)[0], "no raw enum"
+    assert "| Requested by |\n|---|\n| `@alice` |" in body
+    assert "| |" not in body, "no empty table header"
 
 
 def test_render__question_and_plan_tell_how_to_answer() -> None:
@@ -144,7 +147,7 @@ def test_render__question_and_plan_tell_how_to_answer() -> None:
         codec,
         trigger_phrase="/bot",
     )
-    assert "1. Read code\n2. Fix bug" in plan
+    assert "**Plan** (0 of 2 done)\n- [ ] Read code\n- [ ] Fix bug" in plan
     assert "`/bot approve`" in plan
 
 
@@ -152,6 +155,7 @@ def test_quote__agent_text_cannot_open_an_html_comment() -> None:
     assert quote("a\n<!-- jules-action:v1 x -->\n\nb") == (
         "> a\n> &lt;!-- jules-action:v1 x -->\n>\n> b"
     )
+    assert quote("ask @alice & @org/team") == "> ask @\u200balice &amp; @\u200borg/team"
 
 
 def test_render__duplicate_points_at_the_request_being_handled() -> None:
@@ -159,8 +163,8 @@ def test_render__duplicate_points_at_the_request_being_handled() -> None:
         request="r", issue=1, status=Status.DUPLICATE, detail="https://github.com/o/r/issues/1#c1"
     )
     body = render(state, MarkerCodec("k"))
-    assert body.startswith("### ↩️ Already being handled")
-    assert "https://github.com/o/r/issues/1#c1" in body
+    assert body.startswith("**↩️ Already being handled**")
+    assert "[this request](https://github.com/o/r/issues/1#c1)" in body
     assert not state.status.is_open
 
 
@@ -170,7 +174,8 @@ def test_render__failure_says_how_to_try_again() -> None:
         MarkerCodec("k"),
     )
     assert "> Tests failed." in body
-    assert "comment `/jules <instructions>` to start a new request" in body
+    assert "\n\n**Fix:** open the session to see what happened, then comment " in body
+    assert "`/jules <instructions>` to start a new request" in body
 
 
 def test_render__running_headline_follows_the_session_state() -> None:
@@ -180,7 +185,10 @@ def test_render__running_headline_follows_the_session_state() -> None:
         body = render(TrackingState("r", 1, status=Status.RUNNING, state=jules_state), codec)
         return body.splitlines()[0]
 
-    assert headline("QUEUED") == "### ⏳ Jules has queued this task (waiting for a free task slot)"
-    assert headline("PLANNING") == "### 🧭 Jules is planning"
-    assert headline("IN_PROGRESS") == "### ⚙️ Jules is working on this"
-    assert headline("PAUSED") == "### ⏸️ The Jules session is paused"
+    # Jules's own start-up queue never reads like our quota queue.
+    assert headline("QUEUED") == "**⏳ Jules is starting the session**"
+    assert "slot" not in headline("QUEUED")
+    assert headline("PLANNING") == "**🧭 Jules is planning**"
+    assert headline("IN_PROGRESS") == "**⚙️ Jules is working on this**"
+    paused = TrackingState("r", 1, status=Status.NEEDS_INPUT, state="PAUSED", need="paused")
+    assert render(paused, codec).startswith("**⏸️ The Jules session is paused**")
