@@ -92,7 +92,7 @@ class Settings(BaseModel):
     starting_branch: str | None = Field(None, alias=_input("starting-branch"), max_length=255)
     title: str | None = Field(None, alias=_input("title"), max_length=200)
     require_plan_approval: bool = Field(False, alias=_input("require-plan-approval"))
-    poll_interval: float = Field(15.0, alias=_input("poll-interval"), ge=0.05, le=3600)
+    poll_interval: float = Field(12.0, alias=_input("poll-interval"), ge=0.05, le=3600)
     wait_minutes: float = Field(30.0, alias=_input("wait-minutes"), ge=0, le=355)
     allowed_users: Annotated[list[str], Field(alias=_input("allowed-users"))] = []
     allowed_bots: Annotated[list[str], Field(alias=_input("allowed-bots"))] = []

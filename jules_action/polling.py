@@ -40,9 +40,24 @@ TERMINAL: Final = frozenset({SessionState.COMPLETED, SessionState.FAILED})
 
 @dataclass(frozen=True)
 class PollPolicy:
-    interval: float = 15.0  # first wait, and the wait after every change
-    max_factor: float = 4.0  # the wait grows to at most interval * max_factor
-    growth: float = 1.5  # per poll without a change
+    """How long to wait before the next look, by what the session is doing.
+
+    Chosen from measurement (``bench/sdk_vs_action.py``, figures in ``bench/README.md``):
+
+    - while the session may open a PR (IN_PROGRESS, a state newer than this code): every
+      ``interval``, however long nothing changes, so a PR waits at most one interval;
+    - before the work starts (QUEUED, which at the concurrency cap can last hours; PLANNING):
+      no PR can come yet, so ``interval`` after a change, then ``growth`` times longer per
+      look without one, up to ``interval * max_factor``;
+    - once COMPLETED without a PR (the PR, if any, usually follows within seconds): from
+      ``interval * completed_factor``, ``growth`` times longer per look, up to ``interval``,
+      for ``completed_grace``.
+    """
+
+    interval: float = 12.0
+    max_factor: float = 4.0
+    growth: float = 1.5
+    completed_factor: float = 1 / 3
     timeout: float = 30 * 60.0  # total budget for this wait
     completed_grace: float = 180.0  # keep looking for a PR this long after COMPLETED
 
@@ -136,15 +151,24 @@ def next_step(
     remaining = policy.timeout - elapsed
     if remaining <= 0:
         return TimedOut(session), replace(memo, changed=changed)
-    wait = (
-        policy.interval
-        if changed
-        else min(memo.wait * policy.growth, policy.interval * policy.max_factor)
-    )
+    wait = _wait(state, changed=changed, previous=memo.wait, policy=policy)
     if completed_at is not None:
         wait = min(wait, max(policy.completed_grace - (elapsed - completed_at), 0.0))
     new_memo = Memo(wait=wait, fingerprint=fingerprint, completed_at=completed_at, changed=changed)
     return Wait(min(wait, remaining)), new_memo
+
+
+_BEFORE_WORK: Final = frozenset({SessionState.QUEUED, SessionState.PLANNING})
+
+
+def _wait(state: SessionState, *, changed: bool, previous: float, policy: PollPolicy) -> float:
+    """The wait after a look at a session in ``state`` that is still going; pure."""
+    if state is SessionState.COMPLETED:
+        first = policy.interval * policy.completed_factor
+        return first if changed else min(previous * policy.growth, policy.interval)
+    if state in _BEFORE_WORK and not changed:
+        return min(previous * policy.growth, policy.interval * policy.max_factor)
+    return policy.interval
 
 
 def wait_for_session(
@@ -153,8 +177,10 @@ def wait_for_session(
     clock: Clock,
     policy: PollPolicy,
     on_change: Callable[[Session], None] = lambda _session: None,
+    before_wait: Callable[[], object] = lambda: None,
 ) -> PrOpened | Failed | NeedsInput | CompletedWithoutPr | TimedOut:
-    """Poll ``fetch`` until the machine says stop; call ``on_change`` when the session changes."""
+    """Poll ``fetch`` until the machine says stop; call ``on_change`` when the session changes
+    and ``before_wait`` before every wait (to make durable what the looks found)."""
     start = clock.monotonic()
     memo = first_memo(policy)
     while True:
@@ -164,4 +190,5 @@ def wait_for_session(
             on_change(session)
         if not isinstance(step, Wait):
             return step
+        before_wait()
         clock.sleep(step.seconds)

@@ -28,7 +28,7 @@ def test_settings__defaults_a_maintainer_wants() -> None:
     assert s.mode is Mode.RUN
     assert s.starting_branch is None
     assert s.require_plan_approval is False
-    assert s.poll_interval == 15.0
+    assert s.poll_interval == 12.0
     assert s.wait_minutes == 30.0
     assert s.allowed_users == []
     assert s.allowed_bots == []
@@ -38,7 +38,7 @@ def test_settings__defaults_a_maintainer_wants() -> None:
 def test_settings__empty_strings_mean_default() -> None:
     s = Settings.from_environ(env(trigger_label="", poll_interval="  ", starting_branch=""))
     assert s.trigger_label == "jules-task"
-    assert s.poll_interval == 15.0
+    assert s.poll_interval == 12.0
     assert s.starting_branch is None
 
 
