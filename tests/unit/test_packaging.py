@@ -21,19 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 
-OUTPUTS = {
-    "session-id",
-    "session-url",
-    "session-state",
-    "pr-url",
-    "pr-number",
-    "issue-number",
-    "branch",
-    "message",
-    "result",
-    "prompt",
-    "outcome",
-}
+OUTPUTS = {"session-id", "session-url", "session-state", "pr-url", "outcome"}
 OUTCOMES = [
     "pr-opened",
     "no-pr",
@@ -44,7 +32,6 @@ OUTCOMES = [
     "queued",
     "skipped",
     "error",
-    "dry-run",
 ]
 # Input -> default (None: required, no default).
 INPUTS: dict[str, str | None] = {
