@@ -58,6 +58,7 @@ _DECLARATION: Final = re.compile(r"<![A-Z]+[ \t\n\v\f\r][^>]*>")
 _OPEN_DECLARATION: Final = re.compile(r"<![A-Z]+[ \t\n\v\f\r][^>]*")
 _NEVER: Final = 1 << 62
 _ENTITY: Final = re.compile(r"&([A-Za-z#][A-Za-z0-9]{1,31});")
+_FOOTNOTE_LABEL: Final = re.compile(r"\[\^([^\] ]+)\]:")
 # What cmark-gfm's CDATA scanner takes after "<![CDATA[" (a "]]>" must follow it).
 _CDATA_CONTENT: Final = re.compile(r"(?:[^\]\x00]+|\][^\]\x00]|\]\][^>\x00])*")
 # cmark-gfm's table scanners: spacechar is space, tab, vertical tab, form feed.
@@ -234,6 +235,8 @@ def _paragraph_end(state: StateBlock, start_line: int, end_line: int) -> int:
         if state.sCount[line] < state.blkIndent:
             if _is_lone_tag(state, line):
                 return line
+            if _interrupts_paragraph(state, line, end_line):
+                break
         elif state.is_code_block(line):
             if _table_header(state, line, end_line, continuing=True) is not None:
                 return line
@@ -421,19 +424,24 @@ def _footnote_def(state: StateBlock, start_line: int, end_line: int, silent: boo
     A later definition of the same label is parsed (so hidden) but given a label no reference
     can match, so it is dropped like an unreferenced one.
     """
-    known = set(state.env.get("footnotes", {}).get("refs", {}))
+    if silent:
+        return footnote_def(state, start_line, end_line, silent)
+    label_match = _FOOTNOTE_LABEL.match(
+        state.src, state.bMarks[start_line] + state.tShift[start_line]
+    )
+    before = state.env.get("footnotes", {}).get("refs", {})
+    raw = label_match[1] if label_match else ""
+    raw_known, label = ":" + raw in before, normalizeReference(raw)
+    label_known = ":" + label in before
     first = len(state.tokens)
     if not footnote_def(state, start_line, end_line, silent):
         return False
-    if silent:
-        return True
     opening = state.tokens[first]
     refs = state.env["footnotes"]["refs"]
     raw = opening.meta["label"]
-    if ":" + raw not in known:
+    if not raw_known:
         del refs[":" + raw]
-    label = normalizeReference(raw)
-    if ":" + label in known:
+    if label_known:
         opening.meta["label"] = f"\x00duplicate {first}"
     else:
         refs[":" + label] = -1

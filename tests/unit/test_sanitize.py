@@ -10,6 +10,7 @@ Whether the text is exactly what GitHub shows is the differential test's job
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -176,3 +177,23 @@ def test_sanitize_title__is_capped_with_the_note() -> None:
     title = sanitize_title("t" * 500, max_chars=100)
     assert len(title) <= 100
     assert title.endswith("characters omitted ...]")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[^a]: x\n" * 4096,
+        "> a\n" + "b\n" * 16384,
+        "a\n-|\n" * 6553,
+        "[a]: /u\n" * 4096,
+        "`a" * 16384,
+        "<b>" * 10922,
+    ],
+    ids=["footnotes", "lazy-lines", "delimiter-rows", "definitions", "backticks", "tags"],
+)
+def test_sanitize_untrusted__hostile_shapes_stay_linear(text: str) -> None:
+    """Half a maximal issue body of each shape sanitizes in well under the bound (a
+    quadratic rule took 6 s for the footnotes)."""
+    start = time.perf_counter()
+    sanitize_untrusted(text, max_chars=CAP)
+    assert time.perf_counter() - start < 3.0
