@@ -43,6 +43,7 @@ T = TypeVar("T")
 
 _ROLES: frozenset[str] = frozenset({"admin", "maintain", "write", "triage", "read"})
 _USER_AGENT = "jules-action"
+PER_PAGE = 100  # GitHub's largest page for the list endpoints
 
 
 def _message(exc: GithubException) -> str:
@@ -294,12 +295,18 @@ def build_github_port(
     retry: int | GithubRetry | None = None,
     seconds_between_requests: float | None = 0.25,
     seconds_between_writes: float | None = 1.0,
+    per_page: int = PER_PAGE,
     user_agent: str = _USER_AGENT,
 ) -> PyGithubPort:
     """A ``PyGithubPort`` for ``repository`` ("owner/name") at ``api_url`` (``GITHUB_API_URL``).
 
-    The throttling defaults are PyGithub's (GitHub asks integrations to space writes); tests
-    pass ``seconds_between_requests=0, seconds_between_writes=0``. PyGithub's own retry is
+    The throttling defaults are PyGithub's, and GitHub's guidance for integrations: make
+    requests one at a time, and wait at least a second between requests that change
+    something (POST, PATCH, PUT, DELETE) to stay clear of the secondary rate limits; so a run
+    takes about a second per write, and the action merges the writes it can (``Tracker``).
+    Tests pass ``seconds_between_requests=0, seconds_between_writes=0``. Lists are read
+    ``per_page`` (100, GitHub's most) at a time: one request for most threads, not one per
+    30 comments. PyGithub's own retry is
     off: it sleeps as long as a rate limit says (an hour for a spent primary limit) and
     repeats POSTs that GitHub may already have applied. Retries are ``github_retry``'s,
     on the injected clock and bounded by the run's deadline.
@@ -314,6 +321,7 @@ def build_github_port(
         retry=retry,
         seconds_between_requests=seconds_between_requests,
         seconds_between_writes=seconds_between_writes,
+        per_page=per_page,
         lazy=True,
     )
     return PyGithubPort(client, repository.strip("/"))

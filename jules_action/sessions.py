@@ -174,7 +174,8 @@ def new_state(
 
 
 def start(ports: Ports, tracker: Tracker, *, look_first: bool) -> Outcome | None:
-    """Create the request's session (or find the one an earlier run made); None once it runs.
+    """Create the request's session (or find the one an earlier run made); None once it runs,
+    with the session held in ``tracker`` for the caller's next write.
 
     Otherwise the outcome: queued (Jules at its limits), handed off (the create's answer was
     lost and the session is not listed yet: the reconciler looks again), or an error.
@@ -199,7 +200,9 @@ def start(ports: Ports, tracker: Tracker, *, look_first: bool) -> Outcome | None
     except JulesActionError as exc:
         return error(ports, tracker, exc)
     _deliver_followups(ports, session, tracker.state)
-    tracker.set(
+    # Held: the caller's next write (the hand-off, or before the first wait) records the
+    # session, one edit instead of two; nothing unrepeatable comes before it.
+    tracker.hold(
         replace(
             tracker.state,
             status=Status.RUNNING,
@@ -339,7 +342,8 @@ def follow(ports: Ports, tracker: Tracker, *, wait: bool) -> Outcome:
     def on_change(session: Session) -> None:
         log.info("Session %s is %s.", session_id, session.state.value)
         if session.state.value != tracker.state.state:
-            tracker.set(replace(tracker.state, state=session.state.value))
+            # Written before the next wait, or with the step that ends it (one edit).
+            tracker.hold(replace(tracker.state, state=session.state.value))
 
     while True:
         policy = PollPolicy(
@@ -352,6 +356,7 @@ def follow(ports: Ports, tracker: Tracker, *, wait: bool) -> Outcome:
                 clock=ports.clock,
                 policy=policy,
                 on_change=on_change,
+                before_wait=tracker.flush,
             )
             outcome = apply_step(ports, tracker, step)
         except JulesNotFound:

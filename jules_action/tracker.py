@@ -54,13 +54,22 @@ def our_requests(ports: Ports, issue: int, comments: Sequence[CommentRecord]) ->
 
 
 class Tracker:
-    """Keeps one tracking comment in step with a request's state."""
+    """Keeps one tracking comment in step with a request's state.
+
+    Every edit is a GitHub write, and GitHub asks for writes one at a time, a second apart
+    (PyGithub spaces them so), so back-to-back changes are made one edit: ``hold`` takes a
+    state without writing it, and the next ``set``, ``finish`` or ``flush`` writes it with
+    whatever came after. A change is held only when nothing that cannot be repeated (a
+    create, a notice, a message to Jules) comes before the next write. The workflow-run link
+    alone is not worth an edit either: a ``set`` that changes only ``run_url`` is held.
+    """
 
     def __init__(self, ports: Ports, state: TrackingState, *, comment_id: int | None) -> None:
         self.ports = ports
         self.state = state
         self.comment_id = comment_id
-        self.durable = comment_id is not None  # the issue shows ``state``
+        self.durable = comment_id is not None  # the issue shows ``state`` (but what is held)
+        self.held = False  # ``state`` has a change the issue does not show yet
 
     @classmethod
     def of(cls, ports: Ports, tracked: Tracked) -> Tracker:
@@ -76,10 +85,27 @@ class Tracker:
         Once the issue shows a state that owes a notice (``notices``), the notice is posted
         and then recorded in the state.
         """
-        if not (state == self.state and self.durable):
+        if self.durable and replace(state, run_url=self.state.run_url) == self.state:
+            self.hold(state)
+        else:
             self.state = state
             if not self._write():
                 return False
+        self._notify()
+        return True
+
+    def hold(self, state: TrackingState) -> None:
+        """Take ``state`` without writing it; the next write takes it to the issue."""
+        if state != self.state:
+            self.state = state
+            self.held = True
+
+    def flush(self) -> bool:
+        """Write a held change now; True when the issue shows ``state``."""
+        if not self.held or self.comment_id is None:
+            return self.durable and not self.held
+        if not self._write():
+            return False
         self._notify()
         return True
 
@@ -117,6 +143,7 @@ class Tracker:
             self.ports.report.warn(f"Could not update the tracking comment: {exc.message}")
             return False
         self.durable = True
+        self.held = False
         return True
 
     def ensure_label(self) -> bool:

@@ -292,21 +292,34 @@ def test_reads__no_extra_requests_and_documented_queries(http_backend: Backend) 
         (
             "GET",
             f"{repo}/issues",
-            {"state": ["open"], "labels": ["jules"], "sort": ["created"], "direction": ["asc"]},
+            {
+                "state": ["open"],
+                "labels": ["jules"],
+                "sort": ["created"],
+                "direction": ["asc"],
+                "per_page": ["100"],
+            },
         ),
-        ("GET", f"{repo}/pulls", {"state": ["open"], "sort": ["created"], "direction": ["desc"]}),
+        (
+            "GET",
+            f"{repo}/pulls",
+            {"state": ["open"], "sort": ["created"], "direction": ["desc"], "per_page": ["100"]},
+        ),
     ]
 
 
-def test_list_issue_comments__follows_link_pagination(http_backend: Backend) -> None:
+def test_list_issue_comments__100_a_page_and_follows_link_pagination(
+    http_backend: Backend,
+) -> None:
     standin = http_backend.standin
     assert standin is not None
-    for i in range(64):
+    for i in range(250):
         http_backend.state.add_comment(2, f"c{i}", author="trusted")
     standin.clear_requests()
     comments = http_backend.port.list_issue_comments(2)
-    assert [c.body for c in comments] == [f"c{i}" for i in range(64)]
+    assert [c.body for c in comments] == [f"c{i}" for i in range(250)]
     assert [r.query.get("page") for r in standin.requests] == [None, ["2"], ["3"]]
+    assert {r.query["per_page"][0] for r in standin.requests} == {"100"}
 
 
 def test_bad_token__is_a_permission_error_about_the_token(http_backend: Backend) -> None:
