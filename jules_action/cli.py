@@ -31,6 +31,7 @@ from jules_action.orchestrator import run
 from jules_action.outcome import Outcome, OutcomeKind
 from jules_action.ports import assemble, deadline_of
 from jules_action.reconcile import reconcile
+from jules_action.sessions import with_results
 from jules_action.workflow_commands import (
     Redactor,
     WorkflowCommandFormatter,
@@ -90,7 +91,7 @@ def run_from_environ(
             environ, clock or SystemClock(), github_factory or _real_github, jules_transport
         )
     except JulesActionError as exc:
-        log.error(exc.message)
+        log.error(exc.message, extra={"title": "Jules cannot run"})
         outcome, summary = Outcome(OutcomeKind.ERROR, exc.message), []
     except Exception:
         detail = redactor(traceback.format_exc())
@@ -98,6 +99,7 @@ def run_from_environ(
             "jules-action hit an unexpected error; this is a bug, please report it with the "
             "log of this step.\n%s",
             detail,
+            extra={"title": "jules-action bug"},
         )
         outcome, summary = (
             Outcome(OutcomeKind.ERROR, "Unexpected error (see the log of this step)."),
@@ -105,6 +107,9 @@ def run_from_environ(
         )
     finally:
         logging.getLogger("jules_action").removeHandler(handler)
+    for url in _opened(outcome):
+        notice = command("notice", f"Jules opened a pull request: {url}", title=PR_TITLE)
+        stdout.write(notice + "\n")
     try:
         write_outputs(output_path, outcome.outputs(), stream=stdout)
         append_summary(summary_path, redactor(_summary(outcome, summary)))
@@ -167,7 +172,7 @@ def _run(
             message = explain(exc)
             log.error(message)
             outcome = Outcome(OutcomeKind.ERROR, message)
-        return outcome, ports.report.lines
+        return with_results(outcome, ports.report.touched()), ports.report.lines
 
 
 def _read_event(context: GitHubContext) -> Event:
@@ -192,9 +197,29 @@ def _read_event(context: GitHubContext) -> Event:
         raise EventError(f"{exc.message} (event file: {path})") from None
 
 
+PR_TITLE = "Jules opened a pull request"
+# Annotations without a title of their own get one by level, so none reads as a bare line.
+_DEFAULT_TITLES = {logging.ERROR: "Jules error", logging.WARNING: "Jules warning"}
+
+
+def _titled(record: logging.LogRecord) -> bool:
+    if not getattr(record, "title", ""):
+        record.title = _DEFAULT_TITLES.get(record.levelno, "")
+    return True
+
+
+def _opened(outcome: Outcome) -> list[str]:
+    """The pull requests this run saw opened, each once (a ``::notice::`` each)."""
+    urls = [r.pr_url for r in outcome.results if r.outcome == OutcomeKind.PR_OPENED.value]
+    if outcome.outcome is OutcomeKind.PR_OPENED and outcome.pr_url:
+        urls.insert(0, outcome.pr_url)
+    return list(dict.fromkeys(u for u in urls if u))
+
+
 def _install_logging(stream: TextIO, redactor: Redactor) -> logging.Handler:
     handler = logging.StreamHandler(stream)
     handler.setFormatter(WorkflowCommandFormatter(redactor))
+    handler.addFilter(_titled)
     logger = logging.getLogger("jules_action")
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
@@ -217,6 +242,7 @@ _TITLES = {
     "skipped": "⏭️ Skipped",
     "error": "❌ Error",
     "reconciled": "🔁 Reconciled",
+    "dry-run": "📝 Dry run",
 }
 
 

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import replace
 
-from jules_action import authz, notices
+from jules_action import authz, mdtext, notices
 from jules_action.errors import GitHubError, JulesActionError, JulesAPIError
 from jules_action.events import Comment, Event, Issue
 from jules_action.github_port import CommentRecord
@@ -197,7 +197,7 @@ def _new_request(
     except GitHubError as exc:
         return _fail_without_comment(exc)
     if ports.settings.dry_run:
-        return _dry_run(ports, planned)
+        return _dry_run(ports, planned, issue=issue.number)
     state = new_state(ports, trigger, issue.number, planned)
     claimed = claim(ports, state, trigger)
     if isinstance(claimed, Lost):
@@ -465,16 +465,21 @@ def _maybe_reply_unauthorized(ports: Ports, trigger: Trigger) -> None:
         ports.report.warn(f"Could not reply: {exc.message}")
 
 
-def _dry_run(ports: Ports, planned: tuple[str, str, str]) -> Outcome:
+def _dry_run(ports: Ports, planned: tuple[str, str, str], *, issue: int = 0) -> Outcome:
     branch, prompt, title = planned
+    # A fence longer than any backtick run in the prompt: issue text cannot close it.
+    fence = mdtext.fence_for(prompt)
     ports.report.line(
-        f"### Dry run: the session that would be created\n\n- Title: {title}\n"
-        f"- Starting branch: `{branch}`\n\n<details><summary>Prompt</summary>\n\n"
-        f"````text\n{prompt}\n````\n\n</details>"
+        f"### Dry run: the session that would be created\n\n"
+        f"- Title: {mdtext.inline(title)}\n- Starting branch: {mdtext.code(branch)}\n\n"
+        f"<details><summary>Prompt</summary>\n\n{fence}text\n{prompt}\n{fence}\n\n</details>"
     )
-    message = "Dry run: the prompt is in the step summary; no session was created."
+    message = (
+        "Dry run: the prompt is in the step summary and the prompt output; no session was "
+        "created."
+    )
     log.info(message)
-    return Outcome(OutcomeKind.SKIPPED, message)
+    return Outcome(OutcomeKind.DRY_RUN, message, issue=issue, prompt=prompt)
 
 
 def _fail_without_comment(exc: JulesActionError) -> Outcome:

@@ -20,7 +20,7 @@ from jules_action.errors import GitHubError
 from jules_action.github_port import CommentRecord, GitHubPort
 from jules_action.github_retry import RetryingGitHub
 from jules_action.jules_client import JulesClient
-from jules_action.tracking import MarkerCodec, same_login
+from jules_action.tracking import MarkerCodec, TrackingState, same_login
 
 log = logging.getLogger("jules_action")
 
@@ -30,9 +30,17 @@ WORKFLOW_TOKEN_LOGIN = "github-actions[bot]"
 
 @dataclass
 class Report:
-    """The step summary's extra lines, and warnings (logged once, repeated in the summary)."""
+    """The step summary's extra lines, warnings (logged once, repeated in the summary), and
+    the requests the run touched (their latest state, for the ``result`` output)."""
 
     lines: list[str] = field(default_factory=list)
+    requests: dict[tuple[int, str], TrackingState] = field(default_factory=dict)
+
+    def touch(self, state: TrackingState) -> None:
+        self.requests[(state.issue, state.request)] = state
+
+    def touched(self) -> list[TrackingState]:
+        return list(self.requests.values())
 
     def line(self, text: str) -> None:
         self.lines.append(text)

@@ -46,7 +46,7 @@ from jules_action.jules_models import (
     SourceContext,
 )
 from jules_action.messages import explain, source_not_connected
-from jules_action.outcome import Outcome, OutcomeKind
+from jules_action.outcome import Outcome, OutcomeKind, RequestResult
 from jules_action.polling import (
     CompletedWithoutPr,
     Failed,
@@ -186,7 +186,7 @@ def start(ports: Ports, tracker: Tracker, *, look_first: bool) -> Outcome | None
         session = found or _create(ports, tracker)
     except JulesRateLimited as exc:
         # What Jules said (quota figures) goes to the log only, not to the issue.
-        log.warning("Queued: %s", explain(exc), extra={"title": "Jules: request queued"})
+        log.warning("Queued: %s", explain(exc), extra={"title": "Jules request queued"})
         tracker.set(replace(tracker.state, status=Status.QUEUED, detail=explain(exc, public=True)))
         return outcome_of(tracker.state)
     except _Ambiguous as lost:
@@ -545,7 +545,7 @@ def error(
     ports: Ports, tracker: Tracker, exc: JulesActionError, *, keep_open: bool = False
 ) -> Outcome:
     message = explain(exc, branch=tracker.state.branch)
-    log.error(message, extra={"title": "Jules: error"})
+    log.error(message, extra={"title": "Jules error"})
     shown = explain(exc, branch=tracker.state.branch, public=True)
     if keep_open:
         # The session may still be fine: leave the request open for the reconciler.
@@ -630,7 +630,50 @@ def outcome_of(state: TrackingState, *, kind: OutcomeKind | None = None) -> Outc
     """The run's outcome for a recorded state (``kind`` overrides the status's own)."""
     name = kind or _OUTCOME_OF[state.status]
     message = _MESSAGES[name](state)
-    return Outcome(name, message, state.session_id, state.session_url, state.state, state.pr_url)
+    return Outcome(
+        name,
+        message,
+        state.session_id,
+        state.session_url,
+        state.state,
+        state.pr_url,
+        issue=state.issue,
+        branch=state.pr_branch,
+        request=state.request,
+    )
+
+
+def result_of(state: TrackingState, *, kind: OutcomeKind | None = None) -> RequestResult:
+    """A request the run touched, as the ``result`` output lists it."""
+    name = kind or _OUTCOME_OF[state.status]
+    return RequestResult(
+        issue=state.issue,
+        request=state.request,
+        outcome=name.value,
+        session_id=state.session_id,
+        session_url=state.session_url,
+        pr_url=state.pr_url,
+    )
+
+
+def with_results(outcome: Outcome, touched: Sequence[TrackingState]) -> Outcome:
+    """``outcome`` listing every request the run touched (its own request with its kind)."""
+    results = [
+        result_of(s, kind=outcome.outcome if s.request == outcome.request else None)
+        for s in touched
+    ]
+    if outcome.request and all(s.request != outcome.request for s in touched):
+        results.append(
+            RequestResult(
+                issue=outcome.issue,
+                request=outcome.request,
+                outcome=outcome.outcome.value,
+                session_id=outcome.session_id,
+                session_url=outcome.session_url,
+                pr_url=outcome.pr_url,
+            )
+        )
+    return replace(outcome, results=tuple(results))
 
 
 def _handed_off(state: TrackingState) -> str:

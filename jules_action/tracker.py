@@ -136,6 +136,7 @@ class Tracker:
             trigger_phrase=self.ports.settings.trigger_phrase,
             now=self.ports.clock.now(),
         )
+        self.ports.report.touch(bound)
         try:
             self.ports.github.edit_issue_comment(self.comment_id, body)
         except GitHubError as exc:
@@ -227,6 +228,7 @@ def claim(ports: Ports, state: TrackingState, trigger: Trigger) -> ClaimResult:
         assert error is not None
         return Unclaimed(error, posted=True)
     ports.identity.learn(posted.author_login)
+    ports.report.touch(state)
     try:
         comments, requests = read_thread(ports, state.issue)
     except GitHubError as exc:

@@ -157,7 +157,8 @@ def test_cli__missing_key_says_where_to_get_one(action: Run) -> None:
     env = action.env("issues", load_payload("issues.labeled"))
     env["INPUT_JULES-API-KEY"] = ""
     assert action(env) == 1
-    assert "::error::The jules-api-key input is empty" in action.stdout.getvalue()
+    error = "::error title=Jules cannot run::The jules-api-key input is empty"
+    assert error in action.stdout.getvalue()
     assert action.world.simulator.requests == ()
 
 

@@ -266,7 +266,8 @@ def test_run__missing_issue_permission_fails_loudly_and_starts_nothing(world: Wo
 
 def test_run__dry_run_renders_the_prompt_only(world: World) -> None:
     outcome = world.run("issues", labeled(), dry_run="true")
-    assert outcome.outcome == "skipped"
+    assert outcome.outcome == "dry-run"
+    assert "UNTRUSTED ISSUE DATA" in outcome.prompt
     assert world.simulator.requests == ()
     assert world.comment_bodies(1) == []
     summary = "\n".join(world.summaries[-1])

@@ -21,7 +21,19 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 
-OUTPUTS = {"session-id", "session-url", "session-state", "pr-url", "outcome"}
+OUTPUTS = {
+    "session-id",
+    "session-url",
+    "session-state",
+    "pr-url",
+    "pr-number",
+    "issue-number",
+    "branch",
+    "message",
+    "result",
+    "prompt",
+    "outcome",
+}
 OUTCOMES = [
     "pr-opened",
     "no-pr",
@@ -32,6 +44,7 @@ OUTCOMES = [
     "queued",
     "skipped",
     "error",
+    "dry-run",
 ]
 # Input -> default (None: required, no default).
 INPUTS: dict[str, str | None] = {
