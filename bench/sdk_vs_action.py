@@ -8,11 +8,12 @@ time, which shifts the whole timeline against every client's poll grid), it runs
   its poll sleeps move the bench's clock instead of waiting;
 - **in-job**: the action with its defaults (``wait-minutes: 30``, default ``poll-interval``),
   one job that waits for the session;
-- **event**: the event-driven path, *modelled*: a hand-off job (``wait-minutes: 0``), then the
-  ``pull_request`` event reaching the action ``EVENT_DELAY`` seconds after the PR opens, and one
-  job that confirms the PR with Jules (``session_of_pull``: one ``sessions.get``), gets the
-  session once more and finishes the request with the real code (``sessions.observe``). The
-  lead's ``jules_action/pull_events.py`` replaces this model when it lands.
+- **event**: the event-driven path: a hand-off job (``wait-minutes: 0``), then the
+  ``pull_request`` event reaching the action ``EVENT_DELAY`` seconds after the PR opens, and
+  the real ``pull_events.handle_pull_request`` in one job (it confirms the PR with one
+  ``sessions.get`` and finishes the request). On a tree without ``pull_events`` a model of
+  it stands in (``modelled_pull_request_run``: the same steps with ``session_of_pull`` and
+  ``sessions.observe``, two ``sessions.get``), and the table says "(modelled)".
 
 and prints per client and timeline: Jules requests, PR-to-link latency (p50 and max over the
 phases), whether the PR was found, GitHub writes, runner seconds (simulated job time summed,
@@ -31,20 +32,32 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import API_KEY, OVERHEAD_PER_JOB, OWNER, REPO, STEP, World, world
+from harness import API_KEY, OVERHEAD_PER_JOB, OWNER, REPO, STEP, World, is_write, world
 
+from jules_action.events import Actor, Event
+from jules_action.events import PullRequest as PullEvent
+from jules_action.github_port import PullRecord
 from jules_action.outcome import Outcome, OutcomeKind
 from jules_action.ports import Ports
 from jules_action.pulls import session_of_pull
 from jules_action.sessions import observe, outcome_of
 from jules_action.tracker import OPEN_LABEL, Tracker, read_thread
+from jules_action_dev.standin.state import StateBackedGitHub
+
+PullHandler = Callable[[Ports, Event], Outcome]
+handle_pull_request: PullHandler | None
+try:
+    from jules_action.pull_events import handle_pull_request
+except ImportError:  # a tree from before the event-driven path: the model stands in
+    handle_pull_request = None
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 NPM_DIR: Final = ROOT / ".cache" / "npm"
@@ -102,6 +115,8 @@ class Run:
     writes: int | None  # GitHub writes (None: not the action)
     jobs: int
     job_seconds: float
+    by_method: Counter[str] = field(default_factory=Counter)  # Jules requests
+    by_write: Counter[str] = field(default_factory=Counter)  # GitHub writes
 
 
 def queue_of(phase: int) -> float:
@@ -156,6 +171,7 @@ class SdkDriver:
             found = done["pr"] is not None
             latency = bench.clock.elapsed - bench.pr_at[session_id] if found else None
             return Run(
+                by_method=bench.simulator.counts(),
                 requests=sum(bench.simulator.counts().values()),
                 latency=latency,
                 writes=None,
@@ -185,13 +201,34 @@ def event_driven(bench: World) -> Run:
             raise RuntimeError("the session never opened a PR")
     bench.clock.advance(max(bench.pr_at[session_id] + EVENT_DELAY - bench.clock.elapsed, 0.0))
     [pull] = bench.state.list_pulls()
-    bench.job(lambda ports: modelled_pull_request_run(ports, pull.number))
+    if handle_pull_request is None:
+        bench.job(lambda ports: modelled_pull_request_run(ports, pull.number))
+    else:
+        event = pull_request_event(StateBackedGitHub(bench.state).get_pull(pull.number))
+        bench.job(lambda ports: handle_pull_request(ports, event))
     return _action_run(bench)
 
 
+def pull_request_event(pull: PullRecord) -> Event:
+    """The ``pull_request: opened`` event GitHub delivers for ``pull``."""
+    author = Actor(pull.author_login)
+    opened = PullEvent(
+        number=pull.number,
+        html_url=pull.html_url,
+        title=pull.title,
+        body=pull.body,
+        head_ref=pull.head_ref,
+        head_sha=pull.head_sha,
+        base_ref=pull.base_ref,
+        author=author,
+    )
+    return Event(name="pull_request", action="opened", sender=author, pull_request=opened)
+
+
 def modelled_pull_request_run(ports: Ports, number: int) -> Outcome:
-    """The event-driven path, modelled with the real pieces: confirm the PR through Jules,
-    find the issue's open request for that session, finish it (link, ``Closes #N``, label)."""
+    """The event-driven path modelled with the real pieces, for a tree without
+    ``pull_events``: confirm the PR through Jules, find the issue's open request for that
+    session, finish it (link, ``Closes #N``, label)."""
     pull = ports.github.get_pull(number)
     session_id = session_of_pull(ports, pull)  # Jules request 1
     if session_id is None:
@@ -209,7 +246,12 @@ def modelled_pull_request_run(ports: Ports, number: int) -> Outcome:
 def _action_run(bench: World) -> Run:
     [session_id] = bench.session_ids()
     linked = bench.linked_at.get(1)
+    writes: Counter[str] = Counter()
+    for job in bench.jobs:
+        writes.update({op: n for op, n in job.github.items() if is_write(op)})
     return Run(
+        by_method=bench.simulator.counts(),
+        by_write=writes,
         requests=sum(bench.simulator.counts().values()),
         latency=None if linked is None else linked - bench.pr_at[session_id],
         writes=sum(job.writes for job in bench.jobs),
@@ -324,12 +366,13 @@ def main() -> None:
     clients: list[tuple[str, Callable[[World], Run]]] = [
         ("SDK run()+result()", sdk.run),
         ("action in-job", in_job),
-        ("action event (modelled)", event_driven),
+        ("action event" + (" (modelled)" if handle_pull_request is None else ""), event_driven),
     ]
     lines: list[list[str]] = []
+    rows: list[Row] = []
     try:
         for timeline in TIMELINES:
-            rows: list[Row] = []
+            rows = []
             for client, go in clients:
                 runs = []
                 for phase in range(PHASES):
@@ -344,12 +387,28 @@ def main() -> None:
         f"Each timeline x {PHASES} phases (queue 30 + k*{PHASE_STEP} s, seed k+1). PR->link: from "
         "the PR opening to the tracking comment showing it\n(the SDK: to result() returning it). "
         f"Runner s: simulated job time + {OVERHEAD_PER_JOB:.0f} s start-up per job. The event "
-        f"path is modelled: the pull_request job starts {EVENT_DELAY:.0f} s after the PR opens.\n"
+        f"path: hand-off, then the pull_request job starts {EVENT_DELAY:.0f} s after the PR opens "
+        f"({'a model of pull_events' if handle_pull_request is None else 'pull_events'}).\n"
     )
     for timeline in TIMELINES:
         print(f"  {timeline.name}: {timeline.what} [{timeline.scenario}]")
     print()
     print(table(lines))
+    print(f"\nPer session, {rows[0].timeline} (mean over the phases):")
+    for row in rows:
+        print(f"  {row.client}: Jules {mean_counts([r.by_method for r in row.runs])}")
+        if row.writes is not None:
+            writes = mean_counts([r.by_write for r in row.runs])
+            print(f"  {' ' * len(row.client)}  GitHub writes {writes}")
+
+
+def mean_counts(counts: Sequence[Counter[str]]) -> str:
+    """``name mean, ...`` over ``counts``, by name; pure."""
+    names = sorted({name for c in counts for name in c})
+    return ", ".join(
+        f"{name.removeprefix('sessions.')} {statistics.fmean(c[name] for c in counts):.1f}"
+        for name in names
+    )
 
 
 if __name__ == "__main__":
