@@ -15,14 +15,14 @@ import sys
 import traceback
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Protocol, TextIO
+from typing import Final, Protocol, TextIO
 
 import httpx
 
 from jules_action import __version__
 from jules_action.clock import Clock, SystemClock
 from jules_action.config import GitHubContext, Mode, Settings
-from jules_action.errors import EventError, JulesActionError
+from jules_action.errors import ConfigError, EventError, JulesActionError
 from jules_action.events import Event, parse_event
 from jules_action.github_port import GitHubPort
 from jules_action.jules_client import JulesClient
@@ -139,6 +139,8 @@ def _run(
 ) -> tuple[Outcome, list[str]]:
     context = GitHubContext.from_environ(environ)
     settings = Settings.from_environ(environ)
+    if settings.prompt_file:
+        settings = settings.with_prompt_text(read_prompt_file(settings.prompt_file, context))
     log.info(
         "jules-action %s (%s mode) on %s", __version__, settings.mode.value, context.repository
     )
@@ -173,6 +175,50 @@ def _run(
             log.error(message)
             outcome = Outcome(OutcomeKind.ERROR, message)
         return with_results(outcome, ports.report.touched()), ports.report.lines
+
+
+PROMPT_FILE_MOST: Final = 64 * 1024  # bytes
+
+
+def read_prompt_file(name: str, context: GitHubContext) -> str:
+    """The text of the prompt-file input's file, a path inside the workspace."""
+    workspace = (context.workspace or Path.cwd()).resolve()
+    path = (workspace / name).resolve()
+    if not path.is_relative_to(workspace):
+        raise ConfigError(
+            f"The prompt-file input ({name}) points outside the workspace ({workspace}). Fix: "
+            "give a path from the repository's root, such as `.github/jules/fix-ci.md`.",
+            input_name="prompt-file",
+        )
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(PROMPT_FILE_MOST + 1)
+    except FileNotFoundError:
+        raise ConfigError(
+            f"The prompt-file {name} does not exist in the workspace ({workspace}). Fix: check "
+            "the repository out first (actions/checkout) and give the file's path from the "
+            "repository's root.",
+            input_name="prompt-file",
+        ) from None
+    except OSError as exc:
+        raise ConfigError(
+            f"The prompt-file {name} could not be read ({exc.strerror or exc}). Fix: point it "
+            "at a readable file in the repository.",
+            input_name="prompt-file",
+        ) from None
+    if len(raw) > PROMPT_FILE_MOST:
+        raise ConfigError(
+            f"The prompt-file {name} is larger than {PROMPT_FILE_MOST // 1024} KiB. Fix: keep "
+            "the task shorter; Jules reads the repository itself.",
+            input_name="prompt-file",
+        )
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ConfigError(
+            f"The prompt-file {name} is not UTF-8 text. Fix: save it as UTF-8.",
+            input_name="prompt-file",
+        ) from None
 
 
 def _read_event(context: GitHubContext) -> Event:

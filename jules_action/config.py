@@ -89,6 +89,8 @@ class Settings(BaseModel):
     trigger_label: str = Field(DEFAULT_TRIGGER_LABEL, alias=_input("trigger-label"), max_length=50)
     trigger_phrase: str = Field("/jules", alias=_input("trigger-phrase"), max_length=50)
     prompt: str = Field("", alias=_input("prompt"), max_length=20_000)
+    # Read by cli (the one place with file I/O) into ``prompt``; see ``with_prompt_text``.
+    prompt_file: str | None = Field(None, alias=_input("prompt-file"), max_length=500)
     starting_branch: str | None = Field(None, alias=_input("starting-branch"), max_length=255)
     title: str | None = Field(None, alias=_input("title"), max_length=200)
     require_plan_approval: bool = Field(False, alias=_input("require-plan-approval"))
@@ -191,6 +193,24 @@ class Settings(BaseModel):
             )
         return _check_logins(value)
 
+    def with_prompt_text(self, text: str) -> Settings:
+        """These settings with ``text`` (the prompt-file's content) as the prompt."""
+        if self.prompt.strip():
+            raise ConfigError(
+                "Both the prompt and the prompt-file inputs are set. Fix: keep one of them in "
+                "the workflow's `with:` block.",
+                input_name="prompt-file",
+            )
+        if not text.strip():
+            raise ConfigError(
+                f"The prompt-file {self.prompt_file} is empty, so there is no task. Fix: write "
+                "the instructions into it, or point prompt-file at the right file.",
+                input_name="prompt-file",
+            )
+        copy = self.model_copy(update={"prompt": text})
+        copy._deprecated_used = self._deprecated_used
+        return copy
+
     @property
     def wait_seconds(self) -> float:
         return self.wait_minutes * 60.0
@@ -279,6 +299,7 @@ class GitHubContext(BaseModel):
     actor: str = Field("", alias="GITHUB_ACTOR")
     triggering_actor: str = Field("", alias="GITHUB_TRIGGERING_ACTOR")
     ref: str = Field("", alias="GITHUB_REF")
+    workspace: Path | None = Field(None, alias="GITHUB_WORKSPACE")
     output_path: Path | None = Field(None, alias="GITHUB_OUTPUT")
     summary_path: Path | None = Field(None, alias="GITHUB_STEP_SUMMARY")
 

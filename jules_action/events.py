@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Final, TypeVar
 
@@ -37,7 +37,7 @@ _LONE_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 
 # Events whose payload must describe an issue (and, for comments, the comment).
 _ISSUE_EVENTS: Final = frozenset({"issues", "issue_comment"})
-_PULL_EVENTS: Final = frozenset({"pull_request", "pull_request_target"})
+REVIEW_COMMENT_EVENT: Final = "pull_request_review_comment"
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,11 @@ class Comment:
     created_at: datetime
     updated_at: datetime
     html_url: str = ""
+    # A review comment on a line of a pull request's diff (``pull_request_review_comment``):
+    # its own id space, and the file and line it is about.
+    in_review: bool = False
+    path: str = ""
+    line: int | None = None
 
     @classmethod
     def from_record(cls, record: CommentRecord) -> Comment:
@@ -112,6 +117,31 @@ class PullRequest:
     head_sha: str
     base_ref: str
     author: Actor | None = None
+    head_repo: str = ""  # the head branch's repository ("owner/name"); a fork's is not ours
+
+
+@dataclass(frozen=True)
+class WorkflowRun:
+    """The upstream run of a ``workflow_run`` event (its jobs are not in the payload)."""
+
+    name: str
+    conclusion: str
+    html_url: str
+    head_branch: str
+    head_sha: str
+    head_repo: str  # "owner/name" of the head branch; a fork's is not ours
+    event: str  # what started the upstream run (push, pull_request, ...)
+    title: str = ""  # its display title (a commit message or a PR title)
+
+
+@dataclass(frozen=True)
+class Push:
+    """What a ``push`` event pushed (the ref is ``Event.ref``)."""
+
+    after: str
+    compare: str
+    message: str  # the head commit's message
+    commits: int
 
 
 @dataclass(frozen=True)
@@ -129,6 +159,8 @@ class Event:
     schedule: str | None = None
     workflow_run_actor: Actor | None = None
     pull_request: PullRequest | None = None
+    workflow_run: WorkflowRun | None = None
+    push: Push | None = None
 
 
 def parse_event(event_name: str, raw: bytes) -> Event:
@@ -150,6 +182,8 @@ def parse_event(event_name: str, raw: bytes) -> Event:
             f"The event file holds {_json_kind(payload)}, not the JSON object GitHub writes. {_FIX}"
         )
     read = _Reader(event_name)
+    if event_name == REVIEW_COMMENT_EVENT:
+        return _review_comment_event(read, payload)
     if event_name not in _ISSUE_EVENTS:
         return Event(
             name=event_name,
@@ -159,7 +193,11 @@ def parse_event(event_name: str, raw: bytes) -> Event:
             ref=read.text(payload, "ref"),
             schedule=read.text(payload, "schedule"),
             workflow_run_actor=_upstream_actor(read, payload),
-            pull_request=read.pull_request(payload) if event_name in _PULL_EVENTS else None,
+            pull_request=(
+                read.pull_request(payload) if event_name.startswith("pull_request") else None
+            ),
+            workflow_run=read.workflow_run(payload) if event_name == "workflow_run" else None,
+            push=read.push(payload) if event_name == "push" else None,
         )
     action = read.need(read.text(payload, "action"), "action")
     return Event(
@@ -170,6 +208,39 @@ def parse_event(event_name: str, raw: bytes) -> Event:
         issue=read.issue(payload),
         comment=read.comment(payload) if event_name == "issue_comment" else None,
         label=_label_name(read, payload, required=action == "labeled"),
+    )
+
+
+def _review_comment_event(read: _Reader, payload: Mapping[str, Any]) -> Event:
+    """A review comment on a line of a PR's diff: a comment on the PR, with file and line."""
+    pull = read.need(read.pull_request(payload), "pull_request")
+    sender = read.need(read.actor(payload, "sender"), "sender")
+    comment = read.comment(payload)
+    found = read.obj(payload, "comment") or {}
+    line = read.integer(found, "line", where="comment")
+    if line is None:
+        line = read.integer(found, "original_line", where="comment")
+    issue = Issue(
+        number=pull.number,
+        title=pull.title,
+        body=pull.body,
+        html_url=pull.html_url,
+        author=pull.author or sender,
+        is_pull_request=True,
+    )
+    return Event(
+        name=REVIEW_COMMENT_EVENT,
+        action=read.need(read.text(payload, "action"), "action"),
+        sender=sender,
+        repo=read.repo(payload, "repository"),
+        issue=issue,
+        comment=replace(
+            comment,
+            in_review=True,
+            path=read.text(found, "path", where="comment") or "",
+            line=line,
+        ),
+        pull_request=pull,
     )
 
 
@@ -318,6 +389,40 @@ class _Reader:
             head_sha=self.text(head, "sha", where=f"{where}.head") or "",
             base_ref=self.text(base, "ref", where=f"{where}.base") or "",
             author=self.actor(found, "user", where=where),
+            head_repo=self._full_name(head, f"{where}.head"),
+        )
+
+    def _full_name(self, data: Mapping[str, Any], where: str) -> str:
+        repo = self.obj(data, "repo", where=where) or self.obj(data, "repository", where=where)
+        return (self.text(repo, "full_name", where=f"{where}.repo") or "") if repo else ""
+
+    def workflow_run(self, data: Mapping[str, Any]) -> WorkflowRun | None:
+        run = self.obj(data, "workflow_run")
+        if run is None:
+            return None
+        w = "workflow_run"
+        workflow = self.obj(data, "workflow") or {}
+        return WorkflowRun(
+            name=self.text(run, "name", where=w)
+            or self.text(workflow, "name", where="workflow")
+            or "",
+            conclusion=self.text(run, "conclusion", where=w) or "",
+            html_url=self.text(run, "html_url", where=w) or "",
+            head_branch=self.text(run, "head_branch", where=w) or "",
+            head_sha=self.text(run, "head_sha", where=w) or "",
+            head_repo=self._full_name({"repo": run.get("head_repository")}, w),
+            event=self.text(run, "event", where=w) or "",
+            title=self.text(run, "display_title", where=w) or "",
+        )
+
+    def push(self, data: Mapping[str, Any]) -> Push:
+        head = self.obj(data, "head_commit") or {}
+        commits = data.get("commits")
+        return Push(
+            after=self.text(data, "after") or "",
+            compare=self.text(data, "compare") or "",
+            message=self.text(head, "message", where="head_commit") or "",
+            commits=len(commits) if isinstance(commits, list) else 0,
         )
 
     def comment(self, data: Mapping[str, Any]) -> Comment:

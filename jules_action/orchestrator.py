@@ -105,11 +105,23 @@ def authorize(ports: Ports, trigger: Trigger) -> authz.AuthDecision:
         return authz.AuthDecision(True, f"{trigger.kind} runs need no permission check", "event")
     if trigger.actor is None:
         return authz.AuthDecision(False, "the event names no actor", "none")
-    return authorize_actor(ports, trigger.actor)
+    verdict = authorize_actor(ports, trigger.actor)
+    upstream = trigger.also_authorize
+    if (
+        verdict.allowed
+        and upstream is not None
+        and not same_login(upstream.login, trigger.actor.login)
+    ):
+        # A workflow_run: whoever started the upstream run (a fork's PR author, a bot) may
+        # not, even when the one who re-ran it may.
+        second = authorize_actor(ports, upstream)
+        if not second.allowed:
+            return authz.AuthDecision(False, f"the upstream run: {second.reason}", second.via)
+    return verdict
 
 
 def _comment_id(trigger: Trigger) -> int | None:
-    return trigger.comment.id if trigger.comment else None
+    return trigger.handled_id or None
 
 
 def _reread(
@@ -429,9 +441,10 @@ class _Unstored(Tracker):
 
 def _acknowledge(ports: Ports, trigger: Trigger, issue: Issue) -> None:
     try:
-        if trigger.comment is not None:
+        if trigger.comment is not None and not trigger.comment.in_review:
             ports.github.add_comment_reaction(trigger.comment.id, "eyes")
         else:
+            # A review comment's reactions are another API: the 👀 goes on the pull request.
             ports.github.add_issue_reaction(issue.number, "eyes")
     except GitHubError as exc:
         ports.report.warn(f"Could not add the 👀 reaction: {exc.message}")
@@ -475,8 +488,7 @@ def _dry_run(ports: Ports, planned: tuple[str, str, str], *, issue: int = 0) -> 
         f"<details><summary>Prompt</summary>\n\n{fence}text\n{prompt}\n{fence}\n\n</details>"
     )
     message = (
-        "Dry run: the prompt is in the step summary and the prompt output; no session was "
-        "created."
+        "Dry run: the prompt is in the step summary and the prompt output; no session was created."
     )
     log.info(message)
     return Outcome(OutcomeKind.DRY_RUN, message, issue=issue, prompt=prompt)

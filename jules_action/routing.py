@@ -133,7 +133,7 @@ def route(trigger: Trigger, requests: Sequence[Tracked]) -> Decision:
     if same:
         return Resume(same[-1])
     if trigger.comment is not None:
-        taken = [t for t in requests if trigger.comment.id in t.state.handled]
+        taken = [t for t in requests if trigger.handled_id in t.state.handled]
         if taken:
             return AlreadyHandled(taken[-1])
     open_ones = [t for t in requests if t.state.status.is_open]

@@ -59,7 +59,12 @@ from jules_action.polling import (
 )
 from jules_action.ports import Ports
 from jules_action.progress import MAX_REPORT_CHARS, absorb, bounded
-from jules_action.prompt import build_prompt, select_context_comments, session_title
+from jules_action.prompt import (
+    build_event_prompt,
+    build_prompt,
+    select_context_comments,
+    session_title,
+)
 from jules_action.pulls import link_pull
 from jules_action.tracker import Tracker
 from jules_action.tracking import Status, TrackingState, iso
@@ -102,12 +107,15 @@ def plan(ports: Ports, trigger: Trigger, comments: Sequence[CommentRecord]) -> t
     """Starting branch, prompt (ending with the request's tag) and title of a new session."""
     branch = starting_branch(ports, trigger)
     context = context_comments(ports, trigger, comments) if ports.settings.include_comments else []
-    prompt = build_prompt(
-        trigger,
-        repository=ports.context.repository,
-        extra_instructions=ports.settings.prompt,
-        comments=context,
-    )
+    if trigger.kind == "event":
+        prompt = build_event_prompt(trigger, repository=ports.context.repository)
+    else:
+        prompt = build_prompt(
+            trigger,
+            repository=ports.context.repository,
+            extra_instructions=ports.settings.prompt,
+            comments=context,
+        )
     title = session_title(trigger, title_input=ports.settings.title)
     tag = tag_of(ports.context.repository, trigger.request_key)
     return branch, f"{prompt}\n\n{tag}", title
@@ -141,9 +149,12 @@ def context_comments(
 
 
 def starting_branch(ports: Ports, trigger: Trigger) -> str:
-    """The input; else the PR's base; else the dispatched branch; else the default branch."""
+    """The input; else the event's branch (agent mode); else the PR's base; else the
+    dispatched branch; else the default branch."""
     if ports.settings.starting_branch:
         return ports.settings.starting_branch
+    if trigger.branch:
+        return trigger.branch
     if trigger.issue is not None and trigger.issue.is_pull_request:
         return ports.github.get_pull(trigger.issue.number).base_ref
     if trigger.kind == "dispatch" and trigger.ref and trigger.ref.startswith("refs/heads/"):

@@ -353,9 +353,10 @@ def test_schedule__leaves_the_pull_request_body_alone(
 def test_unsupported_event__is_skipped_without_any_request(
     action: RunAction, jules_sim: Simulator
 ) -> None:
+    # A push is a task only with a prompt (agent mode); without one it is skipped.
     result = action(
-        event_name="pull_request_review_comment",
-        payload=load_payload("pull_request_review_comment.created"),
+        event_name="push",
+        payload=load_payload("push"),
         jules_url=jules_sim.base_url,
         simulator=jules_sim,
     )
@@ -364,7 +365,7 @@ def test_unsupported_event__is_skipped_without_any_request(
     assert result.outputs["outcome"] == "skipped"
     assert result.outputs["session-id"] == ""
     assert result.summary.startswith("## Jules: ⏭️ Skipped\n")
-    assert "'pull_request_review_comment' is not a trigger" in result.summary
+    assert "event 'push' is not a trigger without a task" in result.summary
     assert result.errors == []
     assert result.jules_requests == ()
     assert result.github_requests == []

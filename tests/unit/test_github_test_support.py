@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,8 @@ DEMO_COPY = (
 def test_payloads__every_file_is_json_and_listed_in_provenance() -> None:
     provenance = (PAYLOADS / "PROVENANCE.md").read_text(encoding="utf-8")
     files = sorted(PAYLOADS.glob("*.json"))
-    assert len(files) == 9
+    listed = re.findall(r"^\| `([^`]+\.json)` \|", provenance, re.MULTILINE)
+    assert sorted(listed) == [path.name for path in files], "one provenance row per fixture"
     for path in files:
         assert isinstance(json.loads(path.read_text(encoding="utf-8")), dict)
         assert f"`{path.name}`" in provenance

@@ -55,6 +55,7 @@ INPUTS: dict[str, str | None] = {
     "trigger-label": "jules-task",
     "trigger-phrase": "/jules",
     "prompt": "",
+    "prompt-file": "",
     "starting-branch": "",
     "title": "",
     "require-plan-approval": "false",

@@ -144,16 +144,18 @@ def test_decide_trigger__schedule_and_dispatch_without_prompt_are_skipped(name: 
     )
 
 
-def test_decide_trigger__unsupported_event_is_skipped() -> None:
+def test_decide_trigger__other_event_without_a_prompt_is_skipped() -> None:
     skip = decide(Event(name="push"))
     assert isinstance(skip, Skip)
-    assert skip.reason.startswith("event 'push' is not a trigger; jules-action runs on 'issues'")
+    assert skip.reason.startswith(
+        "event 'push' is not a trigger without a task; jules-action runs on 'issues'"
+    )
+    assert "`prompt`" in skip.reason
 
 
-def test_decide_trigger__review_comment_is_skipped() -> None:
+def test_decide_trigger__review_comment_without_the_phrase_is_skipped() -> None:
     skip = decide(event("pull_request_review_comment.created.json"))
-    assert isinstance(skip, Skip)
-    assert skip.reason.startswith("event 'pull_request_review_comment' is not a trigger")
+    assert skip == Skip("comment does not start a paragraph with /jules")
 
 
 def test_decide_trigger__opened_issue_is_skipped() -> None:
