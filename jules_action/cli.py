@@ -31,6 +31,7 @@ from jules_action.orchestrator import run
 from jules_action.outcome import Outcome, OutcomeKind
 from jules_action.ports import assemble, deadline_of
 from jules_action.reconcile import reconcile
+from jules_action.redaction import RedactingGitHub
 from jules_action.sessions import with_results
 from jules_action.workflow_commands import (
     Redactor,
@@ -88,7 +89,11 @@ def run_from_environ(
     output_path = _path(environ.get("GITHUB_OUTPUT"))
     try:
         outcome, summary = _run(
-            environ, clock or SystemClock(), github_factory or _real_github, jules_transport
+            environ,
+            clock or SystemClock(),
+            github_factory or _real_github,
+            jules_transport,
+            redactor,
         )
     except JulesActionError as exc:
         log.error(exc.message, extra={"title": "Jules cannot run"})
@@ -108,11 +113,11 @@ def run_from_environ(
     finally:
         logging.getLogger("jules_action").removeHandler(handler)
     for url in _opened(outcome):
-        notice = command("notice", f"Jules opened a pull request: {url}", title=PR_TITLE)
+        notice = command("notice", redactor(f"Jules opened a pull request: {url}"), title=PR_TITLE)
         stdout.write(notice + "\n")
     try:
-        write_outputs(output_path, outcome.outputs(), stream=stdout)
-        append_summary(summary_path, redactor(_summary(outcome, summary)))
+        write_outputs(output_path, outcome.outputs(), stream=stdout, redactor=redactor)
+        append_summary(summary_path, _summary(outcome, summary), redactor=redactor)
     except OSError as exc:
         stdout.write(command("error", f"Could not write the step outputs or summary: {exc}") + "\n")
         return EXIT_FAILED
@@ -136,6 +141,7 @@ def _run(
     clock: Clock,
     github_factory: GitHubFactory,
     transport: httpx.BaseTransport | None,
+    redactor: Redactor,
 ) -> tuple[Outcome, list[str]]:
     context = GitHubContext.from_environ(environ)
     settings = Settings.from_environ(environ)
@@ -145,10 +151,15 @@ def _run(
         "jules-action %s (%s mode) on %s", __version__, settings.mode.value, context.repository
     )
     event = None if settings.mode is Mode.RECONCILE else _read_event(context)
-    github = github_factory(
-        token=settings.github_token.get_secret_value(),
-        api_url=context.api_url,
-        repository=context.repository,
+    # Every text written to GitHub (comments, PR bodies, statuses) loses the secrets first:
+    # a failure reason from Jules may echo the key, and the issue is public.
+    github = RedactingGitHub(
+        github_factory(
+            token=settings.github_token.get_secret_value(),
+            api_url=context.api_url,
+            repository=context.repository,
+        ),
+        redactor,
     )
     with httpx.Client(
         base_url=settings.jules_api_url,
