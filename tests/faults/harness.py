@@ -252,7 +252,10 @@ class Flow:
             "INPUT_JULES-API-KEY": API_KEY,
             "INPUT_GITHUB-TOKEN": TOKEN,
             "INPUT_JULES-API-URL": self.world.simulator.base_url,
-            "INPUT_POLL-INTERVAL": "30",
+            # A look every 2 minutes while a session works: every kind of wait still happens
+            # (growing before the work, steady during it, sooner after COMPLETED), and the
+            # matrix stays the size it was when the wait grew to 120 s by itself.
+            "INPUT_POLL-INTERVAL": "120",
             "INPUT_TRIGGER-LABEL": "bug",
         }
         if payload is not None:
