@@ -149,7 +149,13 @@ def test_list_open_issues_with_label__query(port: PyGithubPort, prism_mock: Pris
     assert _only_request(prism_mock) == (
         "GET",
         f"{REPO}/issues",
-        {"state": ["open"], "labels": ["jules"], "sort": ["created"], "direction": ["asc"]},
+        {
+            "state": ["open"],
+            "labels": ["jules"],
+            "sort": ["created"],
+            "direction": ["asc"],
+            "per_page": ["100"],
+        },
         None,
         200,
     )
@@ -162,7 +168,7 @@ def test_list_open_pulls__query(port: PyGithubPort, prism_mock: PrismMock) -> No
     assert _only_request(prism_mock) == (
         "GET",
         f"{REPO}/pulls",
-        {"state": ["open"], "sort": ["created"], "direction": ["desc"]},
+        {"state": ["open"], "sort": ["created"], "direction": ["desc"], "per_page": ["100"]},
         None,
         200,
     )
