@@ -12,9 +12,7 @@ from tests.github_mock import prism
 from tests.github_mock.trim_spec import BASE_URL_PLACEHOLDER, render_spec, trim_spec
 
 PAYLOADS = Path(__file__).resolve().parents[1] / "payloads" / "github"
-DEMO_COPY = (
-    Path(__file__).resolve().parents[2] / "jules_action_dev" / "demo_data" / "issues.labeled.json"
-)
+DEMO_DATA = Path(__file__).resolve().parents[2] / "jules_action_dev" / "demo_data"
 
 
 def test_payloads__every_file_is_json_and_listed_in_provenance() -> None:
@@ -42,7 +40,12 @@ def test_payloads__pr_comment_has_pull_request_and_command() -> None:
 
 
 def test_payloads__demo_copy_is_identical() -> None:
-    assert DEMO_COPY.read_bytes() == (PAYLOADS / "issues.labeled.json").read_bytes()
+    copies = sorted(DEMO_DATA.glob("*.json"))
+    assert [p.name for p in copies] == sorted(
+        ["issues.labeled.json", "issue_comment.created.json", "schedule.json", "workflow_dispatch.json"]
+    )
+    for copy in copies:
+        assert copy.read_bytes() == (PAYLOADS / copy.name).read_bytes(), copy.name
 
 
 def _tiny_spec() -> dict[str, object]:
