@@ -102,6 +102,7 @@ class Settings(BaseModel):
     max_concurrent_sessions: int = Field(3, alias=_input("max-concurrent-sessions"), ge=1, le=100)
     include_comments: bool = Field(True, alias=_input("include-comments"))
     dry_run: bool = Field(False, alias=_input("dry-run"))
+    request_review: bool = Field(False, alias=_input("request-review"))
     bot_login: str | None = Field(None, alias=_input("bot-login"), max_length=60)
 
     _bools = field_validator(
@@ -109,6 +110,7 @@ class Settings(BaseModel):
         "reply_to_unauthorized",
         "include_comments",
         "dry_run",
+        "request_review",
         mode="before",
     )(_parse_bool)
     _lists = field_validator("allowed_users", "allowed_bots", mode="before")(_parse_list)

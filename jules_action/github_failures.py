@@ -39,6 +39,7 @@ OPERATIONS: Final[dict[str, tuple[str, str]]] = {
     "list_open_issues_with_label": ("list labelled issues", "issues: read"),
     "list_open_pulls": ("list pull requests", "pull-requests: read"),
     "edit_pull_body": ("edit the pull request", "pull-requests: write"),
+    "request_review": ("request a review on the pull request", "pull-requests: write"),
     "set_commit_status": ("set the Jules session status on the pull request", "statuses: write"),
 }
 

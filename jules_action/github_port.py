@@ -118,6 +118,10 @@ class GitHubPort(Protocol):
 
     def edit_pull_body(self, number: int, body: str) -> None: ...
 
+    def request_review(self, number: int, login: str) -> None:
+        """Ask ``login`` to review pull request ``number`` (asking again changes nothing)."""
+        ...
+
     def set_commit_status(
         self, sha: str, state: CommitState, *, context: str, description: str, target_url: str
     ) -> None:

@@ -222,6 +222,13 @@ class PyGithubPort:
     def edit_pull_body(self, number: int, body: str) -> None:
         self._call("edit_pull_body", lambda: self._repo.get_pull(number).edit(body=body))
 
+    def request_review(self, number: int, login: str) -> None:
+        # One POST .../requested_reviewers: the lazy pull makes no GET first.
+        self._call(
+            "request_review",
+            lambda: self._repo.get_pull(number).create_review_request(reviewers=[login]),
+        )
+
     def set_commit_status(
         self, sha: str, state: CommitState, *, context: str, description: str, target_url: str
     ) -> None:

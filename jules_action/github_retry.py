@@ -132,6 +132,9 @@ class RetryingGitHub:
     def edit_pull_body(self, number: int, body: str) -> None:
         self._retry("edit_pull_body", lambda: self._inner.edit_pull_body(number, body))
 
+    def request_review(self, number: int, login: str) -> None:
+        self._retry("request_review", lambda: self._inner.request_review(number, login))
+
     def set_commit_status(
         self, sha: str, state: CommitState, *, context: str, description: str, target_url: str
     ) -> None:

@@ -126,6 +126,9 @@ class RedactingGitHub:
     def add_issue_reaction(self, number: int, content: Reaction) -> None:
         self._inner.add_issue_reaction(number, content)
 
+    def request_review(self, number: int, login: str) -> None:
+        self._inner.request_review(number, login)
+
     def add_comment_reaction(self, comment_id: int, content: Reaction) -> None:
         self._inner.add_comment_reaction(comment_id, content)
 

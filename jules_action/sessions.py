@@ -26,6 +26,7 @@ from typing import Final
 
 from jules_action import authz
 from jules_action.errors import (
+    GitHubError,
     JulesActionError,
     JulesAPIError,
     JulesNetworkError,
@@ -65,7 +66,7 @@ from jules_action.prompt import (
     select_context_comments,
     session_title,
 )
-from jules_action.pulls import link_pull
+from jules_action.pulls import link_pull, pull_number
 from jules_action.tracker import Tracker
 from jules_action.tracking import Status, TrackingState, iso
 from jules_action.triggers import Trigger
@@ -485,6 +486,8 @@ def apply_step(
             handed_off=False,
         )
         note = link_pull(ports, final, session)
+        if ports.settings.request_review:
+            _ask_for_review(ports, final)
         return finish(ports, tracker, replace(final, detail=note))
     if isinstance(step, Failed):
         activities = list(ports.jules.list_activities(session.id))
@@ -533,6 +536,24 @@ def apply_step(
         return finish(ports, tracker, final)
     tracker.set(replace(state, state=state_value, handed_off=True))
     return outcome_of(tracker.state, kind=OutcomeKind.TIMED_OUT)
+
+
+def _ask_for_review(ports: Ports, state: TrackingState) -> None:
+    """Ask the requester to review the PR: a person, and not its author (GitHub refuses)."""
+    number = pull_number(state.pr_url, ports.context.repository)
+    login = state.actor
+    if number is None or not login or login.lower().endswith("[bot]"):
+        return
+    try:
+        pull = ports.github.get_pull(number)
+        if pull.author_login.lower() == login.lower():
+            log.info("@%s opened #%s (their Jules account): no review request.", login, number)
+            return
+        ports.github.request_review(number, login)
+    except GitHubError as exc:
+        ports.report.warn(f"Could not ask @{login} to review #{number}: {exc.message}")
+        return
+    log.info("Asked @%s to review #%s.", login, number)
 
 
 def finish(ports: Ports, tracker: Tracker, final: TrackingState) -> Outcome:

@@ -448,6 +448,20 @@ def _update_pull(call: _Call) -> _Response:
     return _Response(200, call.render.pull(pull, full=True))
 
 
+def _request_reviewers(call: _Call) -> _Response:
+    body = call.body if isinstance(call.body, dict) else {}
+    reviewers = body.get("reviewers")
+    if not isinstance(reviewers, list) or not all(isinstance(r, str) for r in reviewers):
+        return _error(422, "Validation Failed")
+    pull = call.state.request_reviewers(int(call.match["number"]), reviewers)
+    assert pull.pull is not None
+    data = call.render.pull(pull, full=True)
+    data["requested_reviewers"] = [
+        call.render.user(call.state.user(login)) for login in pull.pull.requested_reviewers
+    ]
+    return _Response(201, data)
+
+
 def _create_status(call: _Call) -> _Response:
     body = call.body if isinstance(call.body, dict) else {}
     status = call.state.set_status(
@@ -518,6 +532,12 @@ ROUTES: tuple[tuple[str, re.Pattern[str], str, Handler], ...] = tuple(
         ("GET", _REPO + r"/pulls", "list_open_pulls", _list_pulls),
         ("GET", _REPO + rf"/pulls/{_NUM}", "get_pull", _get_pull),
         ("PATCH", _REPO + rf"/pulls/{_NUM}", "edit_pull_body", _update_pull),
+        (
+            "POST",
+            _REPO + rf"/pulls/{_NUM}/requested_reviewers",
+            "request_review",
+            _request_reviewers,
+        ),
         (
             "POST",
             _REPO + r"/statuses/(?P<sha>[0-9a-fA-F]{7,64})",

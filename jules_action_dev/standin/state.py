@@ -91,6 +91,7 @@ class PullInfo:
     base_ref: str
     merged: bool = False
     merged_at: datetime | None = None
+    requested_reviewers: list[str] = field(default_factory=list)
 
     @property
     def head_sha(self) -> str:
@@ -435,6 +436,22 @@ class RepositoryState:
             issue.updated_at = _seconds(self._now())
             result = copy.deepcopy(issue)
         self._emit(ChangeEvent("pull.edited", number, actor or self.actor, f"#{number} edited"))
+        return result
+
+    def request_reviewers(self, number: int, logins: Sequence[str]) -> Issue:
+        """Ask ``logins`` to review a pull request, as GitHub does: never its author (422)."""
+        with self._lock:
+            issue = self._issue(number)
+            if issue.pull is None:
+                raise ApiFailure(404, "Not Found")
+            if any(login.lower() == issue.user.login.lower() for login in logins):
+                raise ApiFailure(422, "Review cannot be requested from pull request author.")
+            for login in logins:
+                if login not in issue.pull.requested_reviewers:
+                    issue.pull.requested_reviewers.append(login)
+            result = copy.deepcopy(issue)
+        who = ", ".join(f"@{login}" for login in logins)
+        self._emit(ChangeEvent("review.requested", number, self.actor, f"review from {who}"))
         return result
 
     def merge_pull(self, number: int) -> Issue:
@@ -802,6 +819,9 @@ class StateBackedGitHub:
 
     def edit_pull_body(self, number: int, body: str) -> None:
         self._call("edit_pull_body", lambda: self.state.update_pull(number, body=body))
+
+    def request_review(self, number: int, login: str) -> None:
+        self._call("request_review", lambda: self.state.request_reviewers(number, [login]))
 
     def set_commit_status(
         self, sha: str, state: CommitState, *, context: str, description: str, target_url: str

@@ -80,6 +80,7 @@ GITHUB_WRITES = frozenset(
         "add_label",
         "remove_label",
         "edit_pull_body",
+        "request_review",
     }
 )
 TAG = re.compile(r"\(jules-action request (\S+) (\S+)\)")

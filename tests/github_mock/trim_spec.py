@@ -48,6 +48,7 @@ OPERATIONS: tuple[str, ...] = (
     "pulls/list",
     "pulls/get",
     "pulls/update",
+    "pulls/request-reviewers",
     "repos/create-commit-status",
     "users/get-authenticated",
 )

@@ -235,3 +235,26 @@ def test_notice__a_copy_by_someone_else_does_not_suppress_it(world: World) -> No
     world.reconcile()
     assert len(world.notice_bodies(1)) == 2  # mallory's copy and ours
     assert world.github_state.list_comments(1)[-1].user.login == world.github_state.actor
+
+
+def test_review_request__the_requester_is_asked_to_review_jules_pr(world: World) -> None:
+    world.github_state.set_role("maintainer", "write")
+    payload = labeled()
+    payload["sender"]["login"] = "maintainer"
+    outcome = world.run("issues", payload, request_review="true")
+    assert outcome.outcome == "pr-opened"
+    pull = world.github_state.get_issue(2).pull
+    assert pull is not None
+    assert pull.requested_reviewers == ["maintainer"]
+    assert world.notice_bodies(1)[0].startswith("@maintainer ✅ Jules opened")
+
+
+def test_review_request__not_the_prs_own_author_and_off_by_default(world: World) -> None:
+    """Jules's PRs are authored by the account's user: GitHub refuses that review request."""
+    world.run("issues", labeled(), request_review="true")  # Codertocat owns the Jules account
+    world.run("issue_comment", comment(world, "/jules now the CONTRIBUTING file too"))
+    for number in (2, 3):
+        pull = world.github_state.get_issue(number).pull
+        assert pull is not None
+        assert pull.requested_reviewers == []
+    assert not any("review" in line for lines in world.summaries for line in lines)

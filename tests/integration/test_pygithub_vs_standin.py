@@ -194,6 +194,30 @@ def test_pulls__get_list_edit(backend: Backend) -> None:
     assert backend.port.get_pull(first.number).body == "Closes #1"
 
 
+def test_request_review__asks_once_and_never_the_author(backend: Backend) -> None:
+    pull = backend.state.create_pull(title="p", head_ref="jules/p", author="Codertocat")
+    backend.port.request_review(pull.number, "maintainer")
+    backend.port.request_review(pull.number, "maintainer")
+    issue = backend.state.get_issue(pull.number)
+    assert issue.pull is not None
+    assert issue.pull.requested_reviewers == ["maintainer"]
+    with pytest.raises(GitHubError) as refused:
+        backend.port.request_review(pull.number, "Codertocat")
+    assert refused.value.status_code == 422
+
+
+def test_request_review__is_one_post_with_the_documented_body(http_backend: Backend) -> None:
+    standin = http_backend.standin
+    assert standin is not None
+    pull = http_backend.state.create_pull(title="p", head_ref="h")
+    standin.clear_requests()
+    http_backend.port.request_review(pull.number, "maintainer")
+    repo = "/repos/Codertocat/Hello-World"
+    assert _sent(standin) == [
+        ("POST", f"{repo}/pulls/{pull.number}/requested_reviewers", {"reviewers": ["maintainer"]})
+    ]
+
+
 def test_get_pull__plain_issue_is_not_found(backend: Backend) -> None:
     with pytest.raises(GitHubNotFound):
         backend.port.get_pull(1)

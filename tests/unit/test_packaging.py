@@ -67,6 +67,7 @@ INPUTS: dict[str, str | None] = {
     "max-concurrent-sessions": "3",
     "include-comments": "true",
     "dry-run": "false",
+    "request-review": "false",
     "bot-login": "",
 }
 # Google's jules-invoke input names, accepted as deprecated aliases (no default, not required).
