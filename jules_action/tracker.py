@@ -12,6 +12,9 @@ The tracking comment is the store. Its rules:
 - A request leaves the open state only once its final state is on the issue: ``finish``
   removes the label only after the final write succeeded. When it fails, the last durable
   state is still open, so the reconciler looks again and writes the end.
+- Once the issue shows a state that owes the requester a notice (``notices``), the notice is
+  posted and its key recorded; an ended request keeps the label until its notice is posted,
+  so the reconciler comes back to post one that could not be.
 """
 
 from __future__ import annotations
