@@ -459,7 +459,8 @@ class _Progress:
         state = self.tracker.state
         updated = absorb(replace(state, state=session.state.value), fresh)
         if updated != state:
-            self.tracker.set(updated)
+            # Written before the next wait (``before_wait``), with whatever else came.
+            self.tracker.hold(updated)
 
 
 def apply_step(

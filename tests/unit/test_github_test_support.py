@@ -41,9 +41,13 @@ def test_payloads__pr_comment_has_pull_request_and_command() -> None:
 
 def test_payloads__demo_copy_is_identical() -> None:
     copies = sorted(DEMO_DATA.glob("*.json"))
-    assert [p.name for p in copies] == sorted(
-        ["issues.labeled.json", "issue_comment.created.json", "schedule.json", "workflow_dispatch.json"]
-    )
+    expected = [
+        "issues.labeled.json",
+        "issue_comment.created.json",
+        "schedule.json",
+        "workflow_dispatch.json",
+    ]
+    assert [p.name for p in copies] == sorted(expected)
     for copy in copies:
         assert copy.read_bytes() == (PAYLOADS / copy.name).read_bytes(), copy.name
 
