@@ -102,9 +102,6 @@ class TrackingState:
     finished_at: str = ""  # ISO time the request reached its final state
     notified: str = ""  # the key of the last notice posted (``notices.notice_key``)
 
-    def with_(self, **changes: Any) -> TrackingState:
-        return replace(self, **changes)
-
     def handling(self, comment_id: int) -> TrackingState:
         """This state, also recording that trigger comment ``comment_id`` was taken."""
         if comment_id in self.handled:

@@ -11,6 +11,7 @@ a marker, add a link or mention anyone.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 
@@ -48,26 +49,33 @@ BASE = TrackingState(
 )
 STATES = {
     "starting": TrackingState(request="r", issue=1, actor="alice", branch="main"),
-    "queued": BASE.with_(status=Status.QUEUED, detail="Jules refused (quota 15/15)."),
-    "running": BASE.with_(
+    "queued": replace(BASE, status=Status.QUEUED, detail="Jules refused (quota 15/15)."),
+    "running": replace(
+        BASE,
         status=Status.RUNNING,
         state="IN_PROGRESS",
         plan=("Explore the repository", "Make the change", "Run the tests"),
         plan_done=1,
         progress="Implementing the change: editing the code",
     ),
-    "jules-queue": BASE.with_(status=Status.RUNNING, state="QUEUED"),
-    "question": BASE.with_(
-        status=Status.NEEDS_INPUT, state="AWAITING_USER_FEEDBACK", need="question", detail="Why?"
+    "jules-queue": replace(BASE, status=Status.RUNNING, state="QUEUED"),
+    "question": replace(
+        BASE,
+        status=Status.NEEDS_INPUT,
+        state="AWAITING_USER_FEEDBACK",
+        need="question",
+        detail="Why?",
     ),
-    "plan": BASE.with_(
+    "plan": replace(
+        BASE,
         status=Status.NEEDS_INPUT,
         state="AWAITING_PLAN_APPROVAL",
         need="plan",
         plan=("Read the code", "Fix the bug"),
     ),
-    "paused": BASE.with_(status=Status.NEEDS_INPUT, state="PAUSED", need="paused"),
-    "pr-opened": BASE.with_(
+    "paused": replace(BASE, status=Status.NEEDS_INPUT, state="PAUSED", need="paused"),
+    "pr-opened": replace(
+        BASE,
         status=Status.PR_OPENED,
         state="COMPLETED",
         pr_url=PR,
@@ -76,16 +84,17 @@ STATES = {
         report="I changed the rounding.\n\n- one\n- two",
         finished_at="2026-11-24T09:23:00Z",
     ),
-    "no-pr": BASE.with_(
-        status=Status.NO_PR, state="COMPLETED", report="Nothing to change.", finished_at="x"
+    "no-pr": replace(
+        BASE, status=Status.NO_PR, state="COMPLETED", report="Nothing to change.", finished_at="x"
     ),
-    "failed": BASE.with_(status=Status.FAILED, state="FAILED", detail="Tests failed."),
-    "error": BASE.with_(
+    "failed": replace(BASE, status=Status.FAILED, state="FAILED", detail="Tests failed."),
+    "error": replace(
+        BASE,
         status=Status.ERROR,
         detail="Jules rejected the API key. Fix: put a current key into the secret.",
     ),
-    "duplicate": BASE.with_(
-        status=Status.DUPLICATE, detail="https://github.com/o/r/issues/1#issuecomment-5"
+    "duplicate": replace(
+        BASE, status=Status.DUPLICATE, detail="https://github.com/o/r/issues/1#issuecomment-5"
     ),
 }
 
@@ -207,7 +216,7 @@ def test_tracking_comment__the_report_is_collapsible_and_the_plan_a_checklist() 
 def test_tracking_comment__untrusted_text_cannot_break_out(name: str, field: str) -> None:
     """Hostile text in any field Jules or the issue fills stays inert, in every state."""
     value: object = (HOSTILE, "Step two") if field == "plan" else HOSTILE
-    state = STATES[name].with_(**{field: value})
+    state = replace(STATES[name], **{field: value})
     body = render(state, CODEC, now=NOW)
     seen = check_shown(body, hrefs=OURS, hostile=True)
     assert len(seen.comments) == 1, "the hostile marker is text, not a comment"
@@ -223,12 +232,12 @@ def test_tracking_comment__untrusted_text_cannot_break_out(name: str, field: str
 @pytest.mark.parametrize(
     "state",
     [
-        STATES["question"].with_(need_id="a1", detail=HOSTILE),
-        STATES["plan"].with_(need_id="p1"),
-        STATES["paused"].with_(need_id="t"),
+        replace(STATES["question"], need_id="a1", detail=HOSTILE),
+        replace(STATES["plan"], need_id="p1"),
+        replace(STATES["paused"], need_id="t"),
         STATES["pr-opened"],
         STATES["no-pr"],
-        STATES["failed"].with_(detail=HOSTILE),
+        replace(STATES["failed"], detail=HOSTILE),
         STATES["error"],
     ],
     ids=lambda s: s.status.value + ":" + s.need,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from jules_action import notices
@@ -13,33 +14,33 @@ BASE = TrackingState("label:1:x", 1, actor="alice", session_id="9")
 
 
 def test_notice_key__one_per_question_plan_pause_and_one_for_the_end() -> None:
-    question = BASE.with_(status=Status.NEEDS_INPUT, need="question", need_id="a1")
+    question = replace(BASE, status=Status.NEEDS_INPUT, need="question", need_id="a1")
     assert notices.notice_key(question) == "question:a1"
-    assert notices.notice_key(question.with_(need_id="a2")) == "question:a2"
-    assert notices.notice_key(BASE.with_(status=Status.NEEDS_INPUT, need="plan", need_id="p")) == (
-        "plan:p"
-    )
+    assert notices.notice_key(replace(question, need_id="a2")) == "question:a2"
+    assert notices.notice_key(
+        replace(BASE, status=Status.NEEDS_INPUT, need="plan", need_id="p")
+    ) == ("plan:p")
     for status in (Status.PR_OPENED, Status.NO_PR, Status.FAILED, Status.ERROR):
-        assert notices.notice_key(BASE.with_(status=status)) == "end"
+        assert notices.notice_key(replace(BASE, status=status)) == "end"
     for status in (Status.STARTING, Status.QUEUED, Status.RUNNING, Status.DUPLICATE):
-        assert notices.notice_key(BASE.with_(status=status)) == ""
+        assert notices.notice_key(replace(BASE, status=status)) == ""
 
 
 def test_due__until_the_key_is_recorded() -> None:
-    ended = BASE.with_(status=Status.PR_OPENED)
+    ended = replace(BASE, status=Status.PR_OPENED)
     assert notices.due(ended)
-    assert not notices.due(ended.with_(notified="end"))
-    asked = BASE.with_(status=Status.NEEDS_INPUT, need="question", need_id="a2", notified="end")
+    assert not notices.due(replace(ended, notified="end"))
+    asked = replace(BASE, status=Status.NEEDS_INPUT, need="question", need_id="a2", notified="end")
     assert notices.due(asked)
 
 
 def test_marker__binds_the_issue_the_request_and_the_key() -> None:
-    ended = BASE.with_(status=Status.PR_OPENED)
+    ended = replace(BASE, status=Status.PR_OPENED)
     mark = notices.marker(CODEC, ended, "end")
     assert mark.startswith("<!-- jules-action:notice end ")
     assert mark.endswith(" -->")
-    assert mark != notices.marker(CODEC, ended.with_(issue=2), "end")
-    assert mark != notices.marker(CODEC, ended.with_(request="label:1:y"), "end")
+    assert mark != notices.marker(CODEC, replace(ended, issue=2), "end")
+    assert mark != notices.marker(CODEC, replace(ended, request="label:1:y"), "end")
     assert mark != notices.marker(MarkerCodec("other key"), ended, "end")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -104,8 +105,8 @@ def test_route__completed_with_a_plan_never_approved_still_awaits_approval() -> 
     """A live-API quirk: COMPLETED, no outputs, while the plan waits."""
     state = tracked(state="COMPLETED", require_plan_approval=True).state
     assert awaits_approval(state)
-    assert not awaits_approval(state.with_(approved=True))
-    assert not awaits_approval(state.with_(require_plan_approval=False))
+    assert not awaits_approval(replace(state, approved=True))
+    assert not awaits_approval(replace(state, require_plan_approval=False))
 
 
 def test_route__a_label_on_an_open_request_resumes_it() -> None:
