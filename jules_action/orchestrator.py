@@ -354,12 +354,12 @@ def _check_pull(ports: Ports, trigger: Trigger) -> Decision | Outcome:
     assert trigger.issue is not None
     try:
         pull = ports.github.get_pull(trigger.issue.number)
-        session_id = session_of_pull(ports, pull)
+        session = session_of_pull(ports, pull)
     except (GitHubError, JulesAPIError) as exc:
         return _fail_without_comment(exc)
-    if session_id is None:
+    if session is None:
         return Start()
-    return _route_to_pr_session(ports, trigger, session_id, pull.html_url)
+    return _route_to_pr_session(ports, trigger, session.id, pull.html_url)
 
 
 def _route_to_pr_session(ports: Ports, trigger: Trigger, session_id: str, pr_url: str) -> Outcome:

@@ -21,7 +21,7 @@ import logging
 from dataclasses import replace
 from typing import Final
 
-from jules_action.errors import GitHubError, JulesAPIError, JulesNotFound
+from jules_action.errors import GitHubError, JulesAPIError
 from jules_action.events import Event
 from jules_action.events import PullRequest as PullEvent
 from jules_action.github_port import PullRecord
@@ -30,7 +30,7 @@ from jules_action.messages import explain
 from jules_action.outcome import Outcome, OutcomeKind
 from jules_action.polling import PrOpened
 from jules_action.ports import Ports
-from jules_action.pulls import candidate_sessions, same_pull
+from jules_action.pulls import candidate_sessions, session_of_pull
 from jules_action.sessions import apply_step
 from jules_action.tracker import OPEN_LABEL, Tracker, read_thread
 from jules_action.tracking import Tracked
@@ -44,34 +44,22 @@ def handle_pull_request(ports: Ports, event: Event) -> Outcome:
     """One ``pull_request`` event: link it to its request if Jules opened it for one."""
     pull = event.pull_request
     if pull is None or event.action not in PULL_ACTIONS:
-        reason = f"pull_request action '{event.action}' does not link a pull request"
-        log.info("Skipped: %s", reason)
-        return Outcome(OutcomeKind.SKIPPED, reason)
+        return _skip(f"pull_request action '{event.action}' does not link a pull request")
     record = _record_of(pull)
     if not candidate_sessions(record):
-        reason = f"pull request #{pull.number} names no Jules session"
-        log.info("Skipped: %s", reason)
-        return Outcome(OutcomeKind.SKIPPED, reason)
+        return _skip(f"pull request #{pull.number} names no Jules session")
     try:
-        session = _confirmed_session(ports, record)
-    except JulesAPIError as exc:
-        message = explain(exc)
-        log.error(message)
-        return Outcome(OutcomeKind.ERROR, message)
-    if session is None:
-        reason = f"no Jules session lists pull request #{pull.number} among its outputs"
-        log.info("Skipped: %s", reason)
-        return Outcome(OutcomeKind.SKIPPED, reason)
-    try:
+        session = session_of_pull(ports, record)
+        if session is None:
+            return _skip(f"no Jules session lists pull request #{pull.number} among its outputs")
         tracked = _open_request_of(ports, session.id)
-    except GitHubError as exc:
+    except (GitHubError, JulesAPIError) as exc:
         message = explain(exc)
         log.error(message)
         return Outcome(OutcomeKind.ERROR, message)
     if tracked is None:
         reason = f"session {session.id} has no open request on this repository's issues"
-        log.info("Skipped: %s", reason)
-        return Outcome(OutcomeKind.SKIPPED, reason, session.id, session.url or "")
+        return _skip(reason, session)
     log.info(
         "Pull request #%s is session %s's, for issue #%s.",
         pull.number,
@@ -86,6 +74,13 @@ def handle_pull_request(ports: Ports, event: Event) -> Outcome:
     return outcome
 
 
+def _skip(reason: str, session: Session | None = None) -> Outcome:
+    log.info("Skipped: %s", reason)
+    if session is None:
+        return Outcome(OutcomeKind.SKIPPED, reason)
+    return Outcome(OutcomeKind.SKIPPED, reason, session.id, session.url or "")
+
+
 def _record_of(pull: PullEvent) -> PullRecord:
     return PullRecord(
         number=pull.number,
@@ -98,18 +93,6 @@ def _record_of(pull: PullEvent) -> PullRecord:
         head_sha=pull.head_sha,
         author_login=pull.author.login if pull.author else "",
     )
-
-
-def _confirmed_session(ports: Ports, pull: PullRecord) -> Session | None:
-    for session_id in candidate_sessions(pull):
-        try:
-            session = ports.jules.get_session(session_id)
-        except JulesNotFound:
-            continue
-        listed = [out.pull_request.url for out in session.outputs if out.pull_request]
-        if any(same_pull(url, pull.html_url) for url in listed):
-            return session
-    return None
 
 
 def _open_request_of(ports: Ports, session_id: str) -> Tracked | None:

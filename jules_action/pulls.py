@@ -41,7 +41,7 @@ def candidate_sessions(pull: PullRecord) -> list[str]:
     return found[:CANDIDATES_MOST]
 
 
-def session_of_pull(ports: Ports, pull: PullRecord) -> str | None:
+def session_of_pull(ports: Ports, pull: PullRecord) -> Session | None:
     """The session that Jules says opened ``pull``, or None for any other PR."""
     for session_id in candidate_sessions(pull):
         try:
@@ -50,7 +50,7 @@ def session_of_pull(ports: Ports, pull: PullRecord) -> str | None:
             continue
         listed = [out.pull_request.url for out in session.outputs if out.pull_request]
         if any(same_pull(url, pull.html_url) for url in listed):
-            return session.id or session_id
+            return session if session.id else session.model_copy(update={"id": session_id})
         log.info("Session %s does not list %s among its outputs.", session_id, pull.html_url)
     return None
 
