@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from jules_action import authz
+from jules_action.config import Mode
 from jules_action.errors import (
     GitHubError,
     JulesActionError,
@@ -76,8 +77,10 @@ log = logging.getLogger("jules_action")
 MAX_CONTEXT_COMMENTS: Final = 30
 TAG_PREFIX: Final = "(jules-action request "
 LOOKUP_MOST: Final = 200
-# A refused create may be a short burst limit: try again this many times, this far apart.
-CREATE_RETRIES: Final = 2
+# A refused create may be a short burst limit: a run tries once more, this much later. The
+# reconciler does not: it meets the day's quota or the concurrency cap, which last far longer
+# than a retry, and its next pass tries again anyway.
+CREATE_RETRIES: Final = 1
 CREATE_RETRY_DELAY: Final = 10.0
 NUDGE_MESSAGE: Final = (
     "The session has completed but no pull request was created. Please commit your changes "
@@ -262,12 +265,13 @@ def _create(ports: Ports, tracker: Tracker) -> Session:
         require_plan_approval=True if state.require_plan_approval else None,
         automation_mode=AutomationMode.AUTO_CREATE_PR,
     )
-    for attempt in range(CREATE_RETRIES + 1):
+    retries = 0 if ports.settings.mode is Mode.RECONCILE else CREATE_RETRIES
+    for attempt in range(retries + 1):
         try:
             session = ports.jules.create_session(request)
         except JulesRateLimited:
             # Refused, so nothing was created: a short wait and another try are safe.
-            if attempt == CREATE_RETRIES or ports.left() < CREATE_RETRY_DELAY:
+            if attempt == retries or ports.left() < CREATE_RETRY_DELAY:
                 raise
             ports.clock.sleep(CREATE_RETRY_DELAY)
             continue
