@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta, timezone
 from enum import StrEnum
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Final, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -269,6 +269,10 @@ class SourceContext(JulesModel):
     environment_variables_enabled: Bool = False
 
 
+# The web app's page of a session (jules-api.md §1), for answers that leave ``url`` out.
+SESSION_WEB_URL: Final = "https://jules.google.com/session/{}"
+
+
 class Session(JulesModel):
     name: Str = ""
     id: Str = ""
@@ -283,6 +287,11 @@ class Session(JulesModel):
     url: Str = ""
     outputs: Items[SessionOutput] = Field(default_factory=list)
     archived: Bool = False
+
+    @property
+    def web_url(self) -> str:
+        """The session in the Jules web app: ``url`` when the API sends it, else the known form."""
+        return self.url or SESSION_WEB_URL.format(self.id)
 
     @property
     def pull_request(self) -> PullRequest | None:

@@ -18,6 +18,7 @@ from jules_action import authz, mdtext, notices
 from jules_action.errors import GitHubError, JulesActionError, JulesAPIError
 from jules_action.events import Comment, Event, Issue
 from jules_action.github_port import CommentRecord
+from jules_action.jules_models import Session
 from jules_action.messages import explain
 from jules_action.outcome import Outcome, OutcomeKind
 from jules_action.ports import Ports
@@ -274,7 +275,6 @@ def _talk(
     """A ``/jules`` reply (or approval) for the open request's session."""
     tracker = Tracker.of(ports, tracked)
     session_id = tracked.state.session_id
-    comment_id = _comment_id(trigger) or 0
     try:
         if approve:
             ports.jules.approve_plan(session_id)
@@ -288,7 +288,7 @@ def _talk(
         delivered = _delivered(ports, session_id, text, approve=approve)
         if not delivered:
             return error(ports, tracker, exc, keep_open=True)
-    state = tracker.state.handling(comment_id)
+    state = tracker.state.handling(trigger.handled_id)
     tracker.set(
         replace(
             state,
@@ -322,7 +322,7 @@ def _delivered(ports: Ports, session_id: str, text: str, *, approve: bool) -> bo
 def _amend(ports: Ports, trigger: Trigger, tracked: Tracked, text: str) -> Outcome:
     """Instructions for a request whose session does not exist yet join its prompt."""
     tracker = Tracker.of(ports, tracked)
-    state = tracked.state.handling(_comment_id(trigger) or 0)
+    state = tracked.state.handling(trigger.handled_id)
     if text.strip():
         state = replace(state, followups=(*state.followups, text.strip()))
     tracker.set(state)
@@ -344,7 +344,7 @@ def _nothing_to_approve(ports: Ports, trigger: Trigger, tracked: Tracked | None)
     except GitHubError as exc:
         ports.report.warn(f"Could not reply on the issue: {exc.message}")
     if tracked is not None:
-        Tracker.of(ports, tracked).set(tracked.state.handling(_comment_id(trigger) or 0))
+        Tracker.of(ports, tracked).set(tracked.state.handling(trigger.handled_id))
     log.info(message)
     return Outcome(OutcomeKind.SKIPPED, message)
 
@@ -359,12 +359,13 @@ def _check_pull(ports: Ports, trigger: Trigger) -> Decision | Outcome:
         return _fail_without_comment(exc)
     if session is None:
         return Start()
-    return _route_to_pr_session(ports, trigger, session.id, pull.html_url)
+    return _route_to_pr_session(ports, trigger, session, pull.html_url)
 
 
-def _route_to_pr_session(ports: Ports, trigger: Trigger, session_id: str, pr_url: str) -> Outcome:
+def _route_to_pr_session(ports: Ports, trigger: Trigger, session: Session, pr_url: str) -> Outcome:
     """A ``/jules`` comment on a pull request Jules opened goes to that PR's session."""
     assert trigger.issue is not None
+    session_id = session.id
     state = TrackingState(
         request=trigger.request_key,
         issue=trigger.issue.number,
@@ -372,7 +373,7 @@ def _route_to_pr_session(ports: Ports, trigger: Trigger, session_id: str, pr_url
         requested_at=trigger.requested_at.isoformat() if trigger.requested_at else "",
         actor=trigger.actor.login if trigger.actor else "",
         session_id=session_id,
-        session_url=f"https://jules.google.com/session/{session_id}",
+        session_url=session.web_url,
         run_url=ports.context.run_url,
         pr_url=pr_url,
     )

@@ -116,7 +116,7 @@ def set_session_status(ports: Ports, sha: str, session: Session, *, issue: int) 
             state,
             context=STATUS_CONTEXT,
             description=f"Jules session {session.id}{where}: {words}",
-            target_url=session.url or f"https://jules.google.com/session/{session.id}",
+            target_url=session.web_url,
         )
     except GitHubError as exc:
         ports.report.warn(f"Could not set the {STATUS_CONTEXT} status: {exc.message}")

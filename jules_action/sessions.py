@@ -86,7 +86,6 @@ NUDGE_MESSAGE: Final = (
     "The session has completed but no pull request was created. Please commit your changes "
     "and open a pull request for them now."
 )
-SESSION_URL: Final = "https://jules.google.com/session/{}"
 
 
 # --- planning ----------------------------------------------------------------------------
@@ -222,7 +221,7 @@ def start(ports: Ports, tracker: Tracker, *, look_first: bool) -> Outcome | None
             tracker.state,
             status=Status.RUNNING,
             session_id=session.id,
-            session_url=session.url or SESSION_URL.format(session.id),
+            session_url=session.web_url,
             state=_state_name(session),
             prompt="",
             followups=(),
